@@ -1,0 +1,3 @@
+"""The portfolio store (SQLAlchemy and Alembic); the interview and storage issue fills it in."""
+
+__all__: list[str] = []
