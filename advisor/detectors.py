@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
+from itertools import accumulate
 from typing import Final
 
 from advisor.assessment import Flag, Signal
-from advisor.policy import TEXT_FIELDS, Policy
+from advisor.policy import TEXT_FIELDS, CompiledFamily, Matcher, Policy
 from advisor.proposal import Proposal
 
 __all__ = ["detect_in_text", "detect_text_signals"]
@@ -16,6 +18,7 @@ _WORD: Final = re.compile(r"[\w'\u2019]+")
 _SENTENCE_END: Final = re.compile(r"[.!?\n]")
 _LOOK_BEHIND_CHARS: Final = 160
 _LOOK_AHEAD_CHARS: Final = 80
+_FIELD_SEPARATOR: Final = "\n\x00\n"
 
 
 def detect_in_text(
@@ -27,67 +30,93 @@ def detect_in_text(
     ml_engineers: int | None = None,
 ) -> list[Signal]:
     """Signals found in one piece of free text, each quoting the exact words that triggered it."""
-    signals: list[Signal] = []
-    seen: set[tuple[Flag, str]] = set()
-    for flag in flags if flags is not None else policy.detectors:
-        for rule, evidence in _matches(text, field, flag, policy, ml_engineers):
-            key = (flag, evidence.lower())
-            if key not in seen:
-                seen.add(key)
-                signals.append(Signal(flag=flag, field=field, evidence=evidence, rule=rule))
-    return signals
+    wanted = frozenset(flags) if flags is not None else None
+    return _detect([(field, text)], policy.matcher, ml_engineers, wanted)
 
 
 def detect_text_signals(proposal: Proposal, policy: Policy) -> list[Signal]:
     """Signals from every free-text field of a proposal, in field order."""
-    signals: list[Signal] = []
-    for field in TEXT_FIELDS:
-        text = getattr(proposal, field)
-        if text:
-            signals.extend(detect_in_text(text, field, policy, ml_engineers=proposal.ml_engineers))
-    return signals
+    texts = [(field, text) for field in TEXT_FIELDS if (text := getattr(proposal, field))]
+    return _detect(texts, policy.matcher, proposal.ml_engineers, None) if texts else []
 
 
-def _matches(
-    text: str, field: str, flag: Flag, policy: Policy, ml_engineers: int | None
-) -> Iterator[tuple[str, str]]:
-    detector = policy.detector(flag)
-    if detector is None:
-        return
-    for match in detector.finditer(text):
-        group = match.lastgroup
-        if group is None:
+def _detect(
+    texts: list[tuple[str, str]],
+    matcher: Matcher,
+    ml_engineers: int | None,
+    flags: frozenset[Flag] | None,
+) -> list[Signal]:
+    # All fields are scanned as one text, each pattern once: the separator is a line break (which
+    # ends clauses and sentences for the negation rules) around a character no pattern matches.
+    joined = _FIELD_SEPARATOR.join(text for _, text in texts)
+    lowered = joined.lower()
+    # Lower-casing keeps offsets for almost all text; where it does not, match case-insensitively.
+    haystack = lowered if len(lowered) == len(joined) else joined
+    starts = list(
+        accumulate((len(text) + len(_FIELD_SEPARATOR) for _, text in texts[:-1]), initial=0)
+    )
+    found: list[tuple[int, int, Signal]] = []
+    seen: set[tuple[Flag, str]] = set()
+    for family, pattern in matcher.candidates(lowered):
+        if flags is not None and family.flag not in flags:
             continue
-        family = policy.family(group)
-        if family.fields is not None and field not in family.fields:
+        if family.family.requires == "no_ml_engineers" and ml_engineers not in (None, 0):
             continue
-        if family.requires == "no_ml_engineers" and ml_engineers not in (None, 0):
-            continue
+        regex = pattern.lowered if haystack is lowered else pattern.regex
+        for start, end in _word_matches(regex, haystack):
+            position = bisect_right(starts, start) - 1
+            field = texts[position][0]
+            if family.family.fields is not None and field not in family.family.fields:
+                continue
+            evidence = joined[start:end].strip()
+            if "\x00" in evidence or (family.flag, evidence.lower()) in seen:
+                continue
+            offset = starts[position]
+            if _negated(texts[position][1], start - offset, end - offset, family, matcher):
+                continue
+            if family.unless is not None and family.unless.search(_sentence(joined, start, end)):
+                continue
+            seen.add((family.flag, evidence.lower()))
+            signal = Signal(flag=family.flag, field=field, evidence=evidence, rule=family.rule)
+            found.append((position, start, signal))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [signal for _, _, signal in found]
+
+
+def _word_matches(regex: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+    """Spans of the regex's matches that start a word (the compiled patterns do not check)."""
+    position = 0
+    while (match := regex.search(text, position)) is not None:
         start, end = match.span()
-        if _negated(text, start, end, group, policy):
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            position = start + 1  # inside a word ("ai" in "maintain"): look again further on
             continue
-        unless = policy.unless(group)
-        if unless is not None and unless.search(_sentence(text, start, end)):
-            continue
-        yield f"{flag.value}.{family.id}", text[start:end].strip()
+        position = max(end, start + 1)
+        yield start, end
 
 
-def _negated(text: str, start: int, end: int, group: str, policy: Policy) -> bool:
+def _negated(text: str, start: int, end: int, family: CompiledFamily, matcher: Matcher) -> bool:
     before = text[max(0, start - _LOOK_BEHIND_CHARS) : start]
-    clause = policy.clause_break.split(before)[-1]
-    window = " ".join(_WORD.findall(clause)[-policy.negation.window_words :])
-    if policy.not_negating is not None:
-        window = policy.not_negating.sub(" ", window)
-    if policy.negator.search(window):
-        return True
-    extra = policy.extra_negator(group)
-    if extra is not None and extra.search(window):
-        return True
-    after = policy.clause_break.split(text[end : end + _LOOK_AHEAD_CHARS], maxsplit=1)[0]
-    for negation_after in (policy.after_negation, policy.extra_negator_after(group)):
-        if negation_after is not None and negation_after.match(after):
+    clause = matcher.clause_break.split(before)[-1]
+    words = _WORD.findall(clause)
+    first = max(0, len(words) - matcher.window_words)
+    for index in range(len(words) - 1, first - 1, -1):
+        if words[index].lower() in matcher.scope_continues:
+            # "not a reaction to competitors or to hype": the item after "or" is in the reach
+            # of the negation before the item ahead of it.
+            first = max(0, index - 1 - matcher.window_words)
+            break
+    window = " ".join(words[first:])
+    if matcher.not_negating is not None:
+        window = matcher.not_negating.sub(" ", window)
+    for negators in (matcher.negator, family.negators_before):
+        if negators is not None and negators.search(window):
             return True
-    return False
+    after = matcher.clause_break.split(text[end : end + _LOOK_AHEAD_CHARS], maxsplit=1)[0]
+    return any(
+        negation is not None and negation.match(after)
+        for negation in (matcher.after_negation, family.negators_after)
+    )
 
 
 def _sentence(text: str, start: int, end: int) -> str:

@@ -7,8 +7,10 @@ the shell (bot/) and handed in as text, so the core itself never touches the fil
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from importlib import import_module
 from importlib.resources import files
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
@@ -16,11 +18,29 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from advisor.assessment import Flag, Tier
 from advisor.proposal import Origin, Retraining, Serving
 
-__all__ = ["DEFAULT", "TEXT_FIELDS", "Family", "Policy", "PolicyError", "parse_policy"]
+__all__ = [
+    "DEFAULT",
+    "TEXT_FIELDS",
+    "CompiledFamily",
+    "CompiledPattern",
+    "Family",
+    "Matcher",
+    "Policy",
+    "PolicyError",
+    "parse_policy",
+]
 
 TEXT_FIELDS: Final = ("title", "problem", "kpi", "operating_plan", "notes")
 TextField = Literal["title", "problem", "kpi", "operating_plan", "notes"]
 
+# The regex parser (private, untyped) lets the prefilter read which words a pattern requires.
+_RE_PARSER: Final[Any] = import_module("re._parser")
+_RE_CONSTANTS: Final[Any] = import_module("re._constants")
+_WORD_CHARS: Final = re.compile(r"\w+")
+_MAX_PREFILTER_PIECES: Final = 4
+# Every pattern starts a word. The compiled detectors leave this look-behind out and check it
+# after a match instead: without it the regex engine can skip ahead to likely first letters.
+_WORD_START: Final = r"(?<!\w)"
 _TERM_REFERENCE: Final = re.compile(r"\{(\w+)\}")
 # The C loader when PyYAML was built with libyaml: the policy is parsed at every start.
 _YAML_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -54,6 +74,8 @@ class Negation(_Strict):
     not_negating: list[str] = []
     after: list[str] = []
     clause_breaks: list[str] = []
+    # Words that carry a negation on to the next item: "not a reaction to competitors or to hype".
+    scope_continues: list[str] = []
     window_words: int = Field(ge=1, le=20)
 
 
@@ -144,6 +166,324 @@ class Texts(_Strict):
         return self
 
 
+@dataclass(frozen=True, slots=True)
+class CompiledPattern:
+    """One pattern ready to run, with the words any match of it must contain.
+
+    `required` lets the detector skip the regex when none of those words is in the text, which is
+    what keeps assessment fast: most patterns do not apply to most proposals. `lowered` is the
+    same pattern for lower-cased text, which runs faster than a case-insensitive one. Neither
+    checks that the match starts a word: the caller does.
+    """
+
+    regex: re.Pattern[str]
+    lowered: re.Pattern[str]
+    required: tuple[frozenset[str], ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledFamily:
+    flag: Flag
+    family: Family
+    rule: str
+    patterns: tuple[CompiledPattern, ...]
+    unless: re.Pattern[str] | None
+    negators_before: re.Pattern[str] | None
+    negators_after: re.Pattern[str] | None
+
+
+def _compile_family(
+    key: str, flag: Flag, family: Family, terms: dict[str, list[str]]
+) -> CompiledFamily:
+    patterns = []
+    for index, pattern in enumerate(family.patterns):
+        source = _compile_at(f"{key}.patterns.{index}", pattern, terms)
+        required = _required_literals(source)
+        patterns.append(
+            CompiledPattern(
+                regex=re.compile(source.removeprefix(_WORD_START), re.IGNORECASE),
+                lowered=re.compile(_lower_case_pattern(source.removeprefix(_WORD_START))),
+                required=required,
+            )
+        )
+    unless = None
+    if family.unless_sentence is not None:
+        unless_source = _compile_at(f"{key}.unless_sentence", family.unless_sentence, terms)
+        unless = re.compile(unless_source, re.IGNORECASE)
+    before = after = None
+    if family.extra_negators:
+        words = _alternation(f"{key}.extra_negators", family.extra_negators, terms)
+        before = re.compile(words, re.IGNORECASE)
+        # After the words only a passive counts, at most a few (non-negating) words later:
+        # "findings were fixed", "gaps identified in 2023 have all been closed", not "we have not
+        # fixed the findings".
+        after = re.compile(
+            r"^\W*(?:which |that )?(?:(?!(?:not|never|no|nor)\b)[\w'\u2019]+(?<!n't)(?<!n\u2019t)"
+            r"\s+){0,4}?(?:were|was|are|is|have|has|had|got|been|get)(?:\s+(?:all|now|since|"
+            r"already|fully|long|been|mostly|largely|meanwhile|successfully|properly|finally))*"
+            r"\s+(?:" + words + ")",
+            re.IGNORECASE,
+        )
+    return CompiledFamily(
+        flag=flag,
+        family=family,
+        rule=f"{flag.value}.{family.id}",
+        patterns=tuple(patterns),
+        unless=unless,
+        negators_before=before,
+        negators_after=after,
+    )
+
+
+def _lower_case_pattern(source: str) -> str:
+    # Lower-case every letter except escapes ("\\W" must stay "\\W").
+    out: list[str] = []
+    escaped = False
+    for char in source:
+        out.append(char if escaped else char.lower())
+        escaped = not escaped and char == "\\"
+    return "".join(out)
+
+
+def _required_literals(source: str) -> tuple[frozenset[str], ...] | None:
+    """Sets of lower-case strings; every match of `source` contains one string of each set.
+
+    A small prefilter in the spirit of RE2's: walk the parsed pattern and collect its necessary
+    pieces (a literal run, or the union over a branch's alternatives), then keep the few most
+    selective ones. A literal that must start a word comes with a leading space (" ai"), so that
+    "ai" in "maintain" does not wake the patterns about AI. None when nothing is necessary.
+    """
+    try:
+        parsed = _RE_PARSER.parse(source, re.IGNORECASE)
+    except re.error:
+        return None
+    candidates = sorted(_necessary(list(parsed), at_word_start=False), key=_selectivity)
+    if not candidates:
+        return None
+    # Each extra piece is one more cheap test that can rule the pattern out.
+    return tuple(frozenset(found) for found in candidates[:_MAX_PREFILTER_PIECES])
+
+
+def _selectivity(found: set[str]) -> tuple[int, int, int]:
+    """Sort key, most selective first: no everyday word, long strings, few strings."""
+    everyday = any(word.strip() in _EVERYDAY_WORDS for word in found)
+    return (int(everyday), -min(len(word) for word in found), len(found))
+
+
+def _necessary(items: list[tuple[Any, Any]], *, at_word_start: bool) -> list[set[str]]:
+    """Every piece this sequence cannot match without, each a set of alternative strings."""
+    constants = _RE_CONSTANTS
+    pieces: list[set[str]] = []
+    run: list[str] = []
+    run_at_word_start = False
+
+    def flush() -> None:
+        literal = "".join(run)
+        word_initial = run_at_word_start and _WORD_CHARS.fullmatch(literal) is not None
+        pieces.append({" " + literal if word_initial else literal})
+        run.clear()
+
+    for op, argument in items:
+        if op is constants.LITERAL:
+            if not run:
+                run_at_word_start = at_word_start
+            run.append(chr(argument).lower())
+            at_word_start = False
+            continue
+        if run:
+            flush()
+        if op is constants.SUBPATTERN:
+            pieces.extend(_necessary(list(argument[-1]), at_word_start=at_word_start))
+        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT) and argument[0] >= 1:
+            pieces.extend(_necessary(list(argument[2]), at_word_start=at_word_start))
+        elif op is constants.BRANCH:
+            best = [
+                min(found, key=_selectivity, default=None)
+                for found in (
+                    _necessary(list(branch), at_word_start=at_word_start) for branch in argument[1]
+                )
+            ]
+            if all(found is not None for found in best):
+                pieces.append(set().union(*(found for found in best if found is not None)))
+        at_word_start = _word_start_after(op, argument, at_word_start)
+    if run:
+        flush()
+    return pieces
+
+
+def _word_start_after(op: Any, argument: Any, at_word_start: bool) -> bool:
+    """Whether the text right after this regex item is surely at the start of a word.
+
+    True after the (?<!\\w) that opens every pattern, and after anything that must end with a
+    space (" " in a policy pattern is a run of spaces or hyphens); False when unsure.
+    """
+    constants = _RE_CONSTANTS
+    if op is constants.ASSERT_NOT:
+        return bool(argument[0] == -1)
+    if op in (constants.MAX_REPEAT, constants.MIN_REPEAT):
+        minimum, _, item = argument
+        if list(item) and _is_space_class(list(item)):
+            return minimum >= 1 or at_word_start
+        ends = _ends_with_space(list(item), at_word_start)
+        return ends if minimum >= 1 else ends and at_word_start
+    if op is constants.SUBPATTERN:
+        return _ends_with_space(list(argument[-1]), at_word_start)
+    if op is constants.BRANCH:
+        return all(_ends_with_space(list(branch), at_word_start) for branch in argument[1])
+    return False
+
+
+def _ends_with_space(items: list[tuple[Any, Any]], at_word_start: bool) -> bool:
+    state = at_word_start
+    for op, argument in items:
+        state = _word_start_after(op, argument, state)
+    return state
+
+
+def _is_space_class(items: list[tuple[Any, Any]]) -> bool:
+    return (
+        len(items) == 1
+        and items[0][0] is _RE_CONSTANTS.IN
+        and (_RE_CONSTANTS.CATEGORY, _RE_CONSTANTS.CATEGORY_SPACE) in items[0][1]
+    )
+
+
+# Words so frequent in proposals that a prefilter on them would let almost every text through.
+_EVERYDAY_WORDS: Final = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "by",
+        "at",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "we",
+        "our",
+        "us",
+        "you",
+        "your",
+        "they",
+        "their",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "i",
+        "my",
+        "me",
+        "have",
+        "has",
+        "had",
+        "do",
+        "does",
+        "did",
+        "done",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "must",
+        "may",
+        "might",
+        "need",
+        "needs",
+        "want",
+        "wants",
+        "get",
+        "got",
+        "make",
+        "made",
+        "use",
+        "used",
+        "uses",
+        "using",
+        "run",
+        "runs",
+        "running",
+        "time",
+        "times",
+        "data",
+        "team",
+        "people",
+        "work",
+        "new",
+        "more",
+        "less",
+        "just",
+        "only",
+        "all",
+        "any",
+        "some",
+        "no",
+        "not",
+        "one",
+        "two",
+        "out",
+        "up",
+        "so",
+        "if",
+        "then",
+        "than",
+        "there",
+        "here",
+        "what",
+        "which",
+        "who",
+        "how",
+        "when",
+        "where",
+        "why",
+        "also",
+        "very",
+        "much",
+        "many",
+        "most",
+        "other",
+        "others",
+        "over",
+        "into",
+        "from",
+        "about",
+        "after",
+        "before",
+        "see",
+        "know",
+        "way",
+        "day",
+        "week",
+        "month",
+        "year",
+        "first",
+        "last",
+        "next",
+        "well",
+    ]
+)
+
+
 class Policy(_Strict):
     """A validated rubric; its regular expressions are compiled once, when it is built."""
 
@@ -158,96 +498,157 @@ class Policy(_Strict):
     tiers: TierThresholds
     texts: Texts
 
-    _compiled: dict[Flag, re.Pattern[str]] = PrivateAttr(default_factory=dict)
-    _families: dict[str, Family] = PrivateAttr(default_factory=dict)
-    _unless: dict[str, re.Pattern[str]] = PrivateAttr(default_factory=dict)
-    _extra_negators: dict[str, re.Pattern[str]] = PrivateAttr(default_factory=dict)
-    _extra_after: dict[str, re.Pattern[str]] = PrivateAttr(default_factory=dict)
-    _negator: re.Pattern[str] = PrivateAttr()
-    _not_negating: re.Pattern[str] | None = PrivateAttr(default=None)
-    _after: re.Pattern[str] | None = PrivateAttr(default=None)
-    _clause_break: re.Pattern[str] = PrivateAttr()
+    _matcher: Matcher = PrivateAttr()
 
     @model_validator(mode="after")
     def _compile(self) -> Policy:
         for term, alternatives in self.terms.items():
             for index, pattern in enumerate(alternatives):
                 _compile_at(f"terms.{term}.{index}", pattern, {})
-        for flag, families in self.detectors.items():
-            named: list[str] = []
-            for position, family in enumerate(families):
+        families: list[CompiledFamily] = []
+        for flag, flag_families in self.detectors.items():
+            for position, family in enumerate(flag_families):
                 key = f"detectors.{flag.value}.{position}"
-                group = f"{flag.value}__{family.id}"
-                if group in self._families:
+                if any(f.flag is flag and f.family.id == family.id for f in families):
                     raise ValueError(f"{key}.id: {family.id!r} is used twice for {flag.value}")
-                self._families[group] = family
-                alternatives = []
-                for index, pattern in enumerate(family.patterns):
-                    alternatives.append(_compile_at(f"{key}.patterns.{index}", pattern, self.terms))
-                named.append(f"(?P<{group}>{'|'.join(alternatives)})")
-                if family.unless_sentence is not None:
-                    source = _compile_at(
-                        f"{key}.unless_sentence", family.unless_sentence, self.terms
-                    )
-                    self._unless[group] = re.compile(source, re.IGNORECASE)
-                if family.extra_negators:
-                    words = _alternation(f"{key}.extra_negators", family.extra_negators, self.terms)
-                    self._extra_negators[group] = re.compile(words, re.IGNORECASE)
-                    # After the words only a passive counts: "findings were fixed", not "we have
-                    # not fixed the findings".
-                    self._extra_after[group] = re.compile(
-                        r"^\W*(?:which |that )?(?:were|was|are|is|have been|has been|had been|got|"
-                        r"been)\s+(?:all |now |since |already |fully |long )?(?:" + words + ")",
-                        re.IGNORECASE,
-                    )
-            self._compiled[flag] = re.compile("|".join(named), re.IGNORECASE)
+                families.append(_compile_family(key, flag, family, self.terms))
         negation = self.negation
-        self._negator = re.compile(
-            _alternation("negation.before", negation.before, self.terms), re.IGNORECASE
-        )
-        if negation.not_negating:
-            source = _alternation("negation.not_negating", negation.not_negating, self.terms)
-            self._not_negating = re.compile(source, re.IGNORECASE)
-        if negation.after:
-            source = _alternation("negation.after", negation.after, self.terms)
-            self._after = re.compile(r"^\W*(?:" + source + ")", re.IGNORECASE)
+
+        def optional(key: str, words: list[str], wrap: str = "{}") -> re.Pattern[str] | None:
+            if not words:
+                return None
+            return re.compile(wrap.format(_alternation(key, words, self.terms)), re.IGNORECASE)
+
         breaks = [r"[.;:!?()\[\]\n]", ","] + [
             _compile_at(f"negation.clause_breaks.{index}", word, self.terms)
             for index, word in enumerate(negation.clause_breaks)
         ]
-        self._clause_break = re.compile("|".join(breaks), re.IGNORECASE)
+        self._matcher = Matcher.build(
+            families,
+            negator=re.compile(
+                _alternation("negation.before", negation.before, self.terms), re.IGNORECASE
+            ),
+            not_negating=optional("negation.not_negating", negation.not_negating),
+            after_negation=optional("negation.after", negation.after, r"^\W*(?:{})"),
+            clause_break=re.compile("|".join(breaks), re.IGNORECASE),
+            window_words=negation.window_words,
+            scope_continues=frozenset(word.lower() for word in negation.scope_continues),
+        )
         return self
 
-    def detector(self, flag: Flag) -> re.Pattern[str] | None:
-        return self._compiled.get(flag)
-
-    def family(self, group: str) -> Family:
-        return self._families[group]
-
-    def unless(self, group: str) -> re.Pattern[str] | None:
-        return self._unless.get(group)
-
-    def extra_negator(self, group: str) -> re.Pattern[str] | None:
-        return self._extra_negators.get(group)
-
-    def extra_negator_after(self, group: str) -> re.Pattern[str] | None:
-        return self._extra_after.get(group)
-
     @property
-    def negator(self) -> re.Pattern[str]:
-        return self._negator
+    def matcher(self) -> Matcher:
+        """The compiled detectors (a plain object: cheap to read on the hot path)."""
+        return self._matcher
 
-    @property
-    def not_negating(self) -> re.Pattern[str] | None:
-        return self._not_negating
 
-    @property
-    def after_negation(self) -> re.Pattern[str] | None:
-        return self._after
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """Everything the text detectors need, compiled once per policy."""
 
-    @property
-    def clause_break(self) -> re.Pattern[str]:
-        return self._clause_break
+    families: tuple[CompiledFamily, ...]
+    negator: re.Pattern[str]
+    not_negating: re.Pattern[str] | None
+    after_negation: re.Pattern[str] | None
+    clause_break: re.Pattern[str]
+    window_words: int
+    plain_literals: tuple[str, ...]
+    word_initial_finder: re.Pattern[str]
+    shorter_word_initial: dict[str, frozenset[str]]  # each literal with the literals it begins with
+    # Every pattern in policy order with its family; which pieces each literal satisfies.
+    patterns: tuple[tuple[CompiledFamily, CompiledPattern], ...]
+    pieces_by_literal: dict[str, tuple[tuple[int, int], ...]]  # literal -> (pattern, piece bit)
+    unfiltered: tuple[int, ...]
+    complete: tuple[int, ...]  # per pattern, the bits of all its indexed pieces
+    everyday_pieces: tuple[tuple[frozenset[str], ...], ...]
+    scope_continues: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(cls, families: list[CompiledFamily], **settings: Any) -> Matcher:
+        patterns = tuple((family, pattern) for family in families for pattern in family.patterns)
+        pieces: dict[str, list[tuple[int, int]]] = {}
+        complete: list[int] = []
+        everyday: list[tuple[frozenset[str], ...]] = []
+        for number, (_, pattern) in enumerate(patterns):
+            indexed = [
+                words
+                for which, words in enumerate(pattern.required or ())
+                if which == 0 or _selectivity(set(words))[0] == 0
+            ]
+            # Pieces of everyday words would wake dozens of patterns in the index: they are
+            # tested afterwards, only for the patterns that the other pieces let through.
+            everyday.append(tuple(w for w in pattern.required or () if w not in indexed))
+            for which, words in enumerate(indexed):
+                for word in words:
+                    pieces.setdefault(word, []).append((number, 1 << which))
+            complete.append((1 << len(indexed)) - 1)
+        literals = {word for _, p in patterns for words in p.required or () for word in words}
+        word_initial = sorted(word for word in literals if word.startswith(" "))
+        return cls(
+            families=tuple(families),
+            plain_literals=tuple(sorted(literals - set(word_initial))),
+            word_initial_finder=re.compile(
+                r"(?<!\w)(" + _trie_pattern([word[1:] for word in word_initial]) + ")"
+            ),
+            shorter_word_initial={
+                word: frozenset(other for other in word_initial if word.startswith(other))
+                for word in word_initial
+            },
+            patterns=patterns,
+            pieces_by_literal={word: tuple(found) for word, found in pieces.items()},
+            unfiltered=tuple(n for n, (_, p) in enumerate(patterns) if p.required is None),
+            complete=tuple(complete),
+            everyday_pieces=tuple(everyday),
+            **settings,
+        )
+
+    def candidates(self, lowered: str) -> list[tuple[CompiledFamily, CompiledPattern]]:
+        """The patterns, in policy order, whose every required piece occurs in the text."""
+        satisfied: dict[int, int] = {}
+        present = self.literals_in(lowered)
+        for literal in present:
+            for number, bit in self.pieces_by_literal.get(literal, ()):
+                satisfied[number] = satisfied.get(number, 0) | bit
+        complete, everyday = self.complete, self.everyday_pieces
+        numbers = [
+            number
+            for number, bits in satisfied.items()
+            if bits == complete[number]
+            and not any(words.isdisjoint(present) for words in everyday[number])
+        ]
+        numbers.extend(self.unfiltered)
+        numbers.sort()
+        return [self.patterns[number] for number in numbers]
+
+    def literals_in(self, lowered: str) -> set[str]:
+        """The prefilter words that occur in lower-cased text (" word" when at a word start)."""
+        found = {literal for literal in self.plain_literals if literal in lowered}
+        shorter = self.shorter_word_initial
+        for literal in self.word_initial_finder.findall(lowered):
+            # The finder takes the longest literal at each word start; the shorter ones that
+            # begin the same way ("sales" in "salesperson") are there too.
+            found.update(shorter[" " + literal])
+        return found
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """One regex for many words, factored by common prefixes so the engine branches once per
+    letter instead of trying every word at every position; the longest word wins."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def render(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return render(trie)
 
 
 def _expand(key: str, pattern: str, terms: dict[str, list[str]]) -> str:
@@ -293,7 +694,7 @@ def _words(pattern: str) -> str:
 
 
 def _compile_at(key: str, pattern: str, terms: dict[str, list[str]]) -> str:
-    source = r"(?<!\w)(?:" + _expand(key, pattern, terms) + r")(?!\w)"
+    source = _WORD_START + "(?:" + _expand(key, pattern, terms) + r")(?!\w)"
     try:
         re.compile(source)
     except re.error as error:
@@ -307,25 +708,47 @@ def _alternation(key: str, patterns: list[str], terms: dict[str, list[str]]) -> 
     )
 
 
-def parse_policy(text: str) -> Policy:
-    """Build a Policy from YAML text; PolicyError names the offending key."""
+def parse_policy(text: str, *, over_default: bool = False) -> Policy:
+    """Build a Policy from YAML text; PolicyError names the offending key.
+
+    With `over_default`, the text only needs the keys it changes: mappings are merged into the
+    bundled policy key by key, while lists and values replace the bundled ones.
+    """
+    data = _load_mapping(text)
+    if over_default:
+        data = _merge(_load_mapping(_BUNDLED_TEXT), data)
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        key = ".".join(str(part) for part in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = "unknown key"
+        raise PolicyError(
+            f"invalid policy: key {key!r}: {message}" if key else f"invalid policy: {message}"
+        ) from None
+
+
+def _load_mapping(text: str) -> dict[str, Any]:
     try:
         data = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as error:
         raise PolicyError(f"invalid policy: not valid YAML ({error})") from None
     if not isinstance(data, dict):
         raise PolicyError("invalid policy: the top level must be a mapping of keys")
-    try:
-        return Policy.model_validate(data)
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            message = "unknown key"
-        raise PolicyError(f"invalid policy: key {key!r}: {message}") from None
+    return data
 
 
-DEFAULT: Final[Policy] = parse_policy(
-    files("advisor").joinpath("policy.yaml").read_text(encoding="utf-8")
-)
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+_BUNDLED_TEXT: Final = files("advisor").joinpath("policy.yaml").read_text(encoding="utf-8")
+DEFAULT: Final[Policy] = parse_policy(_BUNDLED_TEXT)

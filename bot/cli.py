@@ -59,7 +59,7 @@ def load_policy(path: Path | None) -> Policy:
     if path is None:
         return DEFAULT
     try:
-        return parse_policy(path.read_text(encoding="utf-8"))
+        return parse_policy(path.read_text(encoding="utf-8"), over_default=True)
     except OSError as error:
         raise _fail(f"cannot read policy {path}: {error.strerror or error}") from None
     except PolicyError as error:
