@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from proposals import generate  # noqa: E402
+from proposals import generate
 
 
 def main() -> int:

@@ -27,14 +27,14 @@ def test_bundled_policy_is_valid_and_versioned() -> None:
 
 def test_unknown_top_level_key_is_named() -> None:
     data = default_data() | {"weights": {}}
-    with pytest.raises(PolicyError, match="key 'weights': unknown key"):
+    with pytest.raises(PolicyError, match=r"key 'weights': unknown key"):
         parse(data)
 
 
 def test_unknown_nested_key_is_named_with_its_path() -> None:
     data = default_data()
     data["tiers"]["full_min_needs"] = 3
-    with pytest.raises(PolicyError, match="key 'tiers.full_min_needs'"):
+    with pytest.raises(PolicyError, match=r"key 'tiers\.full_min_needs'"):
         parse(data)
 
 
@@ -63,7 +63,7 @@ def test_missing_follow_up_question_is_refused() -> None:
 def test_wrong_type_is_refused_with_its_key() -> None:
     data = default_data()
     data["tiers"]["full_min_need"] = "high"
-    with pytest.raises(PolicyError, match="key 'tiers.full_min_need'"):
+    with pytest.raises(PolicyError, match=r"key 'tiers\.full_min_need'"):
         parse(data)
 
 
@@ -85,7 +85,7 @@ def test_a_partial_override_merges_into_the_bundled_policy() -> None:
     assert policy.tiers.full_min_need == 90
     assert policy.tiers.lightweight_below_need == DEFAULT.tiers.lightweight_below_need
     assert policy.detectors == DEFAULT.detectors
-    with pytest.raises(PolicyError, match="key 'tiers.full_min_need'"):
+    with pytest.raises(PolicyError, match=r"key 'tiers\.full_min_need'"):
         parse_policy("tiers:\n  full_min_need: lots\n", over_default=True)
 
 

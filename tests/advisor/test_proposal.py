@@ -1,4 +1,4 @@
-"""Proposal validation: good input parses, bad input names the field, the value and what is allowed."""
+"""Proposal validation: good input parses; bad input names the field, value and what is allowed."""
 
 import pytest
 

@@ -24,7 +24,7 @@ BASE: dict[str, Any] = {
     "security_gaps": False,
     "data_access": True,
     "pilot_status": "none",
-    "operating_plan": "The logistics analyst runs the weekly forecast job; IT pages her on failure.",
+    "operating_plan": "The logistics analyst runs the weekly forecast; IT pages her if it fails.",
     "notes": None,
 }
 HEAVY: dict[str, Any] = {
