@@ -2,6 +2,23 @@
 
 from advisor.assessment import Assessment, Flag, Reason, Scores, Signal, Tier
 from advisor.detectors import detect_in_text, detect_text_signals
+from advisor.interview import (
+    CATALOGUE,
+    Ask,
+    Branch,
+    Cancelled,
+    Catalogue,
+    CatalogueError,
+    Choice,
+    Done,
+    InterviewState,
+    Question,
+    Reprompt,
+    Step,
+    advance,
+    parse_catalogue,
+    start,
+)
 from advisor.policy import DEFAULT, Policy, PolicyError, parse_policy
 from advisor.proposal import (
     Origin,
@@ -15,24 +32,39 @@ from advisor.proposal import (
 from advisor.rubric import assess
 
 __all__ = [
+    "CATALOGUE",
     "DEFAULT",
+    "Ask",
     "Assessment",
+    "Branch",
+    "Cancelled",
+    "Catalogue",
+    "CatalogueError",
+    "Choice",
+    "Done",
     "Flag",
+    "InterviewState",
     "Origin",
     "PilotStatus",
     "Policy",
     "PolicyError",
     "Proposal",
     "ProposalError",
+    "Question",
     "Reason",
+    "Reprompt",
     "Retraining",
     "Scores",
     "Serving",
     "Signal",
+    "Step",
     "Tier",
+    "advance",
     "assess",
     "detect_in_text",
     "detect_text_signals",
+    "parse_catalogue",
     "parse_policy",
     "parse_proposal",
+    "start",
 ]

@@ -1,0 +1,425 @@
+"""Text detectors: each flag's phrase families, in other people's words, and what must not fire.
+
+The sentences are written the way different proposers write: British and American spelling,
+typographic apostrophes, hyphenation, first person and reported speech. Negatives are negated
+statements and ordinary business language that merely shares words with a risk signal.
+"""
+
+import pytest
+
+from advisor import DEFAULT, Flag, detect_in_text
+
+
+def flags_in(text: str, field: str = "problem") -> set[str]:
+    return {signal.flag.value for signal in detect_in_text(text, field, DEFAULT)}
+
+
+# --- positives: (text, flag that must fire) ---------------------------------------------------
+
+FOMO = [
+    ("Our main rivals rolled out a recommendation engine last spring.", "fomo"),
+    ("Three of the big insurers already offer instant claims triage.", "fomo"),
+    ("Our competitor’s new app already uses machine learning to price quotes.", "fomo"),
+    ("Two of our closest competitors announced GenAI underwriting last month.", "fomo"),
+    ("Our rival’s chatbot went viral and the CEO wants one too.", "fomo"),
+    ("Our peers are investing heavily in AI and we're lagging.", "fomo"),
+    ("The competition is miles ahead of us on AI.", "fomo"),
+    ("Like every other retailer, we should have AI-powered search.", "fomo"),
+    ("We must keep pace with the fintechs that are eating our lunch.", "fomo"),
+    ("We don’t want to be the only retailer without personalisation.", "fomo"),
+    ("We can’t afford to be late on this.", "fomo"),
+    ("We cannot risk falling further behind our peers.", "fomo"),
+    ("We risk being left behind if we wait another year.", "fomo"),
+    ("Not wanting to miss the AI wave, the CEO asked for a pilot.", "fomo"),
+    ("We’re late to the game on AI compared with the neobanks.", "fomo"),
+    ("If we don’t act now, we’ll be playing catch-up for years.", "fomo"),
+    ("If we wait, the window will close.", "fomo"),
+    ("It’s now or never for AI in claims.", "fomo"),
+    ("This is the AI arms race and we need to be in it.", "fomo"),
+    ("We are losing ground to digital-first challengers.", "fomo"),
+    ("Everybody in the sector is talking about generative AI.", "fomo"),
+    ("Every bank in Europe is now using AI for onboarding.", "fomo"),
+    ("Honestly, everyone is jumping on agentic AI and we shouldn’t sit this out.", "fomo"),
+    ("There is a lot of hype around AI agents.", "fomo"),
+    ("LinkedIn is full of GenAI success stories from our sector.", "fomo"),
+    ("Gartner says 80% of firms will adopt AI by 2027.", "fomo"),
+    ("The board wants an AI story for the annual report.", "fomo"),
+    ("The C-suite wants to see AI in the next investor deck.", "fomo"),
+    ("HQ is pushing every country to have an AI initiative.", "fomo"),
+    ("Management expects us to have something with AI to show at the investor day.", "fomo"),
+    ("This has to be in production by the end of Q3.", "fomo"),
+    ("We have to get this out the door before Christmas.", "fomo"),
+]
+
+VENDOR_PUSH = [
+    ("The idea came from our cloud provider's account team.", "vendor_push"),
+    ("Their account exec told us the platform pays for itself in a quarter.", "vendor_push"),
+    ("Their sales engineer says it needs no data scientists at all.", "vendor_push"),
+    ("We were approached by a start-up that promises 95% accuracy.", "vendor_push"),
+    ("The vendor’s pitch deck claims a 10x productivity gain.", "vendor_push"),
+    ("The vendor says their model is 99% accurate.", "vendor_push"),
+    ("Our consultancy suggested Vertex AI.", "vendor_push"),
+    ("A consulting firm pitched an AI accelerator to our CFO.", "vendor_push"),
+    ("The integrator presented a reference case from a bank.", "vendor_push"),
+    ("It was proposed by our ERP supplier as an add-on.", "vendor_push"),
+    ("The supplier demoed an AI module at the trade fair.", "vendor_push"),
+    ("Implementation partner recommends their accelerator package.", "vendor_push"),
+    ("A reseller offered us free licences for the first year.", "vendor_push"),
+    ("We were offered a free proof of concept by a start-up.", "vendor_push"),
+    ("We got a great demo from the Databricks folks last week.", "vendor_push"),
+    ("Following a webinar by DataRobot, we want to trial their AutoML.", "vendor_push"),
+    ("We got sold on this at a Snowflake event.", "vendor_push"),
+    ("Salesforce showed us Einstein at their summit and we’d like to roll it out.", "vendor_push"),
+    ("Microsoft’s team offered to co-fund the rollout.", "vendor_push"),
+    ("Move all our analytics to Databricks.", "vendor_push"),
+    ("We’d license H2O.ai and let it find the patterns.", "vendor_push"),
+    ("It works out-of-the-box with no coding required.", "vendor_push"),
+    ("The tool is plug-and-play: connect your data and go.", "vendor_push"),
+    ("Turn-key solution, live in two weeks according to the sales team.", "vendor_push"),
+    ("According to the vendor, no data preparation is required.", "vendor_push"),
+    ("No ML engineers required, according to the brochure.", "vendor_push"),
+    ("The platform promises to cut handling time tenfold.", "vendor_push"),
+    ("The provider guarantees a 30% uplift in conversion.", "vendor_push"),
+    ("They promised ROI within six months.", "vendor_push"),
+    ("The salesperson guaranteed payback in six months.", "vendor_push"),
+    ("We already signed the licence for the tool, so let’s put it to use.", "vendor_push"),
+]
+
+TECHNO_PUSH = [
+    ("We want to use generative AI somewhere in customer service.", "techno_push"),
+    ("We’d like to use GPT-4 in some way for HR.", "techno_push"),
+    ("Apply AI across the business to drive efficiencies.", "techno_push"),
+    ("The idea is to apply computer vision wherever possible.", "techno_push"),
+    ("Our mandate is to bring AI into every department.", "techno_push"),
+    ("Let’s play around with ChatGPT and see what comes out.", "techno_push"),
+    ("Let’s explore what LLMs could do for the claims team.", "techno_push"),
+    ("Explore the potential of generative AI for our business.", "techno_push"),
+    ("We should be doing more with deep learning.", "techno_push"),
+    ("We would like to get into agentic AI.", "techno_push"),
+    ("Introduce machine learning for the sake of innovation.", "techno_push"),
+    ("Leadership asked us to find use cases for our new Copilot licences.", "techno_push"),
+    ("Find processes where we can deploy AI agents.", "techno_push"),
+    ("We're looking for problems that a knowledge graph could solve.", "techno_push"),
+    ("It would be great to have a chatbot; we'll figure out the use case later.", "techno_push"),
+    ("The business case will be defined once the platform is up.", "techno_push"),
+    ("We need a GenAI use case, any use case.", "techno_push"),
+    (
+        "We have an innovation budget for machine learning that has to be spent this year.",
+        "techno_push",
+    ),
+    ("We have a blockchain budget we need to use before year end.", "techno_push"),
+    ("The goal is to become an AI-first organisation.", "techno_push"),
+    ("We want to be an AI-driven company by 2026.", "techno_push"),
+    ("This would show the board we have real AI capabilities.", "techno_push"),
+    ("A flagship AI project to put us on the map.", "techno_push"),
+    (
+        "The aim is to experiment with the latest foundation models and see what sticks.",
+        "techno_push",
+    ),
+    ("Set up an enterprise-wide GenAI platform for all teams.", "techno_push"),
+    ("Build our own data lake first and figure out the applications afterwards.", "techno_push"),
+]
+
+OVERHEAD = [
+    ("Our BI analyst will maintain it in her spare time.", "overhead_underestimated"),
+    ("Alongside their day jobs the analysts will run the platform.", "overhead_underestimated"),
+    ("The analysts can do this next to their normal work.", "overhead_underestimated"),
+    ("A working student could look after the pipeline.", "overhead_underestimated"),
+    ("The team will learn the tooling on the job.", "overhead_underestimated"),
+    ("The model will basically run itself once deployed.", "overhead_underestimated"),
+    ("Once it's live it basically maintains itself.", "overhead_underestimated"),
+    ("Set-and-forget: once trained, it takes care of itself.", "overhead_underestimated"),
+    ("Maintenance will be minimal.", "overhead_underestimated"),
+    ("Upkeep should be close to zero.", "overhead_underestimated"),
+    ("Running costs are negligible.", "overhead_underestimated"),
+    ("No need to hire anyone; the existing IT team can absorb it.", "overhead_underestimated"),
+    ("No extra headcount is needed.", "overhead_underestimated"),
+    ("Marketing will own the models without extra staff.", "overhead_underestimated"),
+    (
+        "It’s a one-off effort of two weeks, after that there’s nothing to do.",
+        "overhead_underestimated",
+    ),
+    ("We will host it on our own GPU cluster.", "overhead_underestimated"),
+]
+
+PILOT_PURGATORY = [
+    ("The prototype went live in March, but no one has looked at it since.", "pilot_purgatory"),
+    ("The old churn model was shelved when its author left the company.", "pilot_purgatory"),
+    ("It has been stuck in PoC stage for 18 months.", "pilot_purgatory"),
+    ("The data scientist who built it has since moved on.", "pilot_purgatory"),
+    (
+        "The agency that built the recommender has gone and the code sits untouched.",
+        "pilot_purgatory",
+    ),
+    ("After the pilot, nobody took ownership.", "pilot_purgatory"),
+    ("Nobody is responsible for the model since the reorganisation.", "pilot_purgatory"),
+    (
+        "The dashboard ran for a month, then it stopped updating and nobody noticed.",
+        "pilot_purgatory",
+    ),
+    ("The model has not been retrained since launch two years ago.", "pilot_purgatory"),
+    ("The model hasn’t been monitored since go-live.", "pilot_purgatory"),
+    ("Our last three pilots were never productionised.", "pilot_purgatory"),
+    ("The proof of concept was a success but never made it into production.", "pilot_purgatory"),
+    ("It was handed over to IT without documentation and quietly died.", "pilot_purgatory"),
+    ("There is no operating budget after go-live.", "pilot_purgatory"),
+]
+
+# The operating-plan field has its own family: a plan that names nobody.
+VAGUE_OPERATING_PLANS = [
+    "Someone from IT, probably.",
+    "To be decided after the pilot.",
+    "We'll figure it out once it works.",
+    "TBD",
+    "Not yet clear who would own it.",
+    "Whoever has capacity at the time.",
+    "Open question, to be discussed with IT.",
+]
+
+SECURITY_FIRST = [
+    (
+        "Last quarter’s pen test found several high-severity issues that remain open.",
+        "security_first",
+    ),
+    ("We still have open findings from the ISO 27001 audit.", "security_first"),
+    ("Cyber-security gaps flagged by the auditors haven’t been closed.", "security_first"),
+    ("There are known vulnerabilities in the legacy API gateway.", "security_first"),
+    ("Customer data sits in an unencrypted S3 bucket.", "security_first"),
+    ("Passwords are stored in plain text on the file server.", "security_first"),
+    ("Everyone shares one admin account on the production database.", "security_first"),
+    ("MFA is not enabled for admin accounts.", "security_first"),
+    ("The DPIA is still pending.", "security_first"),
+    ("We failed the last SOC 2 audit.", "security_first"),
+    ("We suffered a ransomware attack in spring and recovery is still ongoing.", "security_first"),
+    ("There was a data breach in the CRM last year.", "security_first"),
+    (
+        "Our security team says the data lake is not yet compliant with the AI Act.",
+        "security_first",
+    ),
+]
+
+POSITIVES = FOMO + VENDOR_PUSH + TECHNO_PUSH + OVERHEAD + PILOT_PURGATORY + SECURITY_FIRST
+
+
+@pytest.mark.parametrize(("text", "flag"), POSITIVES)
+def test_flag_fires_and_quotes_the_words(text: str, flag: str) -> None:
+    signals = [s for s in detect_in_text(text, "problem", DEFAULT) if s.flag.value == flag]
+    assert signals, f"{flag} missed: {text!r}"
+    for signal in signals:
+        assert signal.evidence
+        assert signal.evidence in text
+        assert signal.field == "problem"
+
+
+@pytest.mark.parametrize("text", VAGUE_OPERATING_PLANS)
+def test_vague_operating_plan_fires_in_that_field_only(text: str) -> None:
+    rules = {s.rule for s in detect_in_text(text, "operating_plan", DEFAULT)}
+    assert "pilot_purgatory.vague_operating_plan" in rules
+    rules_elsewhere = {s.rule for s in detect_in_text(text, "notes", DEFAULT)}
+    assert "pilot_purgatory.vague_operating_plan" not in rules_elsewhere
+
+
+# --- negatives: (text, flag that must NOT fire) -----------------------------------------------
+
+NEGATED = [
+    # Said, then denied.
+    ("This is not because competitors do it.", "fomo"),
+    ("Competitors were not the reason for this project.", "fomo"),
+    ("This is not a reaction to the competition or to hype.", "fomo"),
+    ("The hype cycle is not why we are doing this; the call centre is overloaded.", "fomo"),
+    ("Nobody asked us to copy the competition; the pain is in our own backlog.", "fomo"),
+    ("Our competitors have not launched anything similar.", "fomo"),
+    ("We are not chasing a trend; scrap costs us 1.2M a year.", "fomo"),
+    ("This did not come from a vendor; the finance team asked for it.", "vendor_push"),
+    ("No vendor was involved; we built the prototype ourselves.", "vendor_push"),
+    ("The vendor did not pitch this; we asked them.", "vendor_push"),
+    ("The vendor had no part in this proposal.", "vendor_push"),
+    ("Independent of any vendor, the team wants to reduce scrap.", "vendor_push"),
+    ("This is our own idea, not something a vendor sold us.", "vendor_push"),
+    ("Consultants are not involved; our own analysts lead it.", "vendor_push"),
+    ("No sales pitch was involved.", "vendor_push"),
+    ("We did not buy anything; this is built in-house.", "vendor_push"),
+    ("We do not want AI for the sake of it; planners need better forecasts.", "techno_push"),
+    ("This is not a technology-first project.", "techno_push"),
+    ("This pilot has not been abandoned: the planning team runs it weekly.", "pilot_purgatory"),
+    ("Critical pen test findings were fixed in March.", "security_first"),
+    ("All findings from the last audit have been remediated.", "security_first"),
+    ("Security gaps identified in 2023 have all been closed.", "security_first"),
+    ("The security review found no issues.", "security_first"),
+    ("We have no open security gaps.", "security_first"),
+    ("There are no known vulnerabilities.", "security_first"),
+]
+
+ORDINARY_BUSINESS = [
+    # fomo words in plain business sentences
+    ("We lose customers to competitors because our quotes are slow.", "fomo"),
+    ("Customers compare our delivery times with the competition before ordering.", "fomo"),
+    ("Our price is higher than competitors' for the same coverage, and churn follows.", "fomo"),
+    ("Competitor prices change daily and our analysts track them by hand.", "fomo"),
+    ("Our competitor pricing data is scraped weekly.", "fomo"),
+    ("Unlike the competition, we sell mostly through brokers.", "fomo"),
+    ("Many retailers struggle with returns fraud and so do we.", "fomo"),
+    ("Our market share fell from 18% to 15% in two years.", "fomo"),
+    ("Sales trend is flat in the north region.", "fomo"),
+    ("The model helps planners stay ahead of demand peaks.", "fomo"),
+    ("We want to stay ahead of equipment failures on line 2.", "fomo"),
+    ("The warehouse struggles to keep up with order volumes in December.", "fomo"),
+    ("We need to catch up on the backlog of 4,000 unmatched invoices.", "fomo"),
+    ("We are behind schedule on the ERP migration.", "fomo"),
+    ("Orders fall behind on Fridays when two pickers are off.", "fomo"),
+    ("Everyone in the call centre is frustrated with the current tool.", "fomo"),
+    ("Everyone on the claims team spends an hour a day on data entry.", "fomo"),
+    ("Missed deliveries cost us 400k last year.", "fomo"),
+    ("We need the forecast by Monday so planners can staff the shifts.", "fomo"),
+    ("The forecast must be ready by Monday morning so that planners can staff shifts.", "fomo"),
+    ("The first model will score leads for the inside sales team.", "fomo"),
+    # vendor words in plain business sentences
+    ("We process 10,000 supplier invoices a month by hand.", "vendor_push"),
+    ("Vendor invoices arrive as scanned PDFs.", "vendor_push"),
+    ("The supplier master data is messy.", "vendor_push"),
+    ("The vendor master file has 12% duplicates.", "vendor_push"),
+    ("Supplier lead times vary from 2 to 40 days.", "vendor_push"),
+    ("Supplier delivery performance varies by region.", "vendor_push"),
+    ("Our suppliers send order confirmations as PDFs.", "vendor_push"),
+    ("Suppliers offer discounts for early payment that we often miss.", "vendor_push"),
+    ("Logistics providers offer next-day delivery in most regions.", "vendor_push"),
+    ("Our provider network covers 2,000 clinics.", "vendor_push"),
+    ("Partners submit claims through the portal.", "vendor_push"),
+    ("Our partners show us their stock levels once a week.", "vendor_push"),
+    ("Payments to vendors are approved manually.", "vendor_push"),
+    ("Our sales reps say customers wait three days for a quote.", "vendor_push"),
+    ("The sales team says customers ask for faster quotes.", "vendor_push"),
+    ("The sales team closes 30% of qualified leads.", "vendor_push"),
+    ("Account managers told us renewals slip when usage drops.", "vendor_push"),
+    ("Customer service reps told us callers repeat their details three times.", "vendor_push"),
+    ("Agents pick offers from a list of 40 without guidance.", "vendor_push"),
+    ("We have no data scientists, so we will hire a contractor.", "vendor_push"),
+    ("Claims take 10 times longer when documents are missing.", "vendor_push"),
+    ("Customer churn is 10 times higher in the first month.", "vendor_push"),
+    ("Our domino effect of delays starts at the warehouse.", "vendor_push"),
+    # techno words in plain business sentences
+    ("Agents pick offers from a list without guidance.", "techno_push"),
+    ("Reduce scrap on line 3 by 20%; a simple regression model may be enough.", "techno_push"),
+    (
+        "We want to use machine learning to cut the 30% manual rework in invoice matching.",
+        "techno_push",
+    ),
+    ("We want to use ML to prioritize the 3,000 daily fraud alerts.", "techno_push"),
+    ("Can a model predict which machines fail within a week?", "techno_push"),
+    ("Can machine learning reduce false fraud alerts by a third?", "techno_push"),
+    ("The latest pricing models from last quarter drifted badly.", "techno_push"),
+    ("The budget for the ML pipeline is 40k per year.", "techno_push"),
+    ("The budget for the forecasting work is 80k including people.", "techno_push"),
+    ("Our data science team of two supports marketing.", "techno_push"),
+    ("Our planners use advanced Excel models today.", "techno_push"),
+    ("We identified the problem first: late deliveries cost us 2M a year.", "techno_push"),
+    ("Use cases were chosen by the operations team based on cost.", "techno_push"),
+    # overhead words in plain business sentences
+    (
+        "We have no data scientists, so we will hire a contractor for six months.",
+        "overhead_underestimated",
+    ),
+    ("Maintenance is budgeted at 0.5 FTE per year.", "overhead_underestimated"),
+    ("Running costs are estimated at 60k a year, including on-call.", "overhead_underestimated"),
+    ("The team has no spare capacity, so we budget one new hire.", "overhead_underestimated"),
+    ("Customers browse the app in their free time.", "overhead_underestimated"),
+    (
+        "Interns from the university will label 2,000 images under supervision.",
+        "overhead_underestimated",
+    ),
+    ("Self-service checkout reduced queues by a third.", "overhead_underestimated"),
+    ("Planners spend two days a week on manual forecasts.", "overhead_underestimated"),
+    # pilot words in plain business sentences
+    ("Customers abandon their baskets when delivery slots are full.", "pilot_purgatory"),
+    ("Cart abandonment is 70% on mobile.", "pilot_purgatory"),
+    ("Nobody knows how many parts are in stock at any moment.", "pilot_purgatory"),
+    (
+        "No one is responsible for checking supplier invoices today, so errors slip through.",
+        "pilot_purgatory",
+    ),
+    ("The ERP is no longer supported by its vendor, so we are migrating.", "pilot_purgatory"),
+    ("Prices have not been updated since 2019, so margins leak.", "pilot_purgatory"),
+    ("Unsupported file formats cause 20% of manual rework.", "pilot_purgatory"),
+    ("Dormant accounts are never used again after six months.", "pilot_purgatory"),
+    ("The pilot went live in May and the logistics team runs it every morning.", "pilot_purgatory"),
+    # security words in plain business sentences
+    ("The model flags compliance risks in supplier contracts.", "security_first"),
+    (
+        "The SOC triages 2,000 security incidents a day; analysts want help prioritising.",
+        "security_first",
+    ),
+    ("The last pen test came back clean.", "security_first"),
+    ("The AI Act requires us to document the model.", "security_first"),
+]
+
+
+@pytest.mark.parametrize(("text", "flag"), NEGATED + ORDINARY_BUSINESS)
+def test_flag_does_not_fire(text: str, flag: str) -> None:
+    signals = [s for s in detect_in_text(text, "problem", DEFAULT) if s.flag.value == flag]
+    assert not signals, f"{flag} fired on {text!r}: {[(s.rule, s.evidence) for s in signals]}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Accounts payable clerks key in supplier invoices; a third need manual corrections.",
+        "Technicians use a rules engine to route tickets; 18% are routed wrongly.",
+        "Call volumes peak on Monday mornings and queues exceed 20 minutes.",
+        "Returns cost us 3M a year; half are size-related.",
+        "Right now planners copy numbers from the ERP into a spreadsheet.",
+    ],
+)
+def test_plain_problem_statements_fire_nothing(text: str) -> None:
+    assert flags_in(text) == set()
+
+
+# --- rule ids -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Our main rivals rolled out a recommendation engine.", "fomo.competitor_pressure"),
+        ("We cannot afford to fall behind.", "fomo.falling_behind"),
+        ("Everybody in the sector is talking about generative AI.", "fomo.hype_pressure"),
+        ("We need it live this quarter.", "fomo.urgency"),
+        ("The supplier demoed an AI module at the trade fair.", "vendor_push.vendor_origin"),
+        ("It works out of the box.", "vendor_push.vendor_claims"),
+        ("We want to roll out Dataiku.", "vendor_push.product_first"),
+        ("Let’s try ChatGPT somewhere in HR.", "techno_push.vague_application"),
+        ("Find use cases for the new licences.", "techno_push.solution_seeking_problem"),
+        ("We have budget for AI this year.", "techno_push.budget_first"),
+        ("Our analyst will run it in his spare time.", "overhead_underestimated.side_job"),
+        ("Running costs will be negligible.", "overhead_underestimated.no_effort"),
+        ("The pilot was quietly shelved.", "pilot_purgatory.abandoned"),
+        ("The pen test found open vulnerabilities.", "security_first.open_security_gaps"),
+    ],
+)
+def test_rule_is_flag_dot_family(text: str, rule: str) -> None:
+    rules = {s.rule for s in detect_in_text(text, "problem", DEFAULT)}
+    assert rule in rules
+    flag, family = rule.split(".")
+    assert Flag(flag).value == flag
+    assert family in {f.id for f in DEFAULT.detectors[Flag(flag)]}
+
+
+def test_product_in_title_fires_only_in_the_title() -> None:
+    assert "vendor_push.product_in_title" in {
+        s.rule for s in detect_in_text("Dataiku for demand planning", "title", DEFAULT)
+    }
+    assert "vendor_push.product_in_title" not in {
+        s.rule for s in detect_in_text("Dataiku for demand planning", "notes", DEFAULT)
+    }
+
+
+def test_negated_statement_and_positive_one_in_the_same_text() -> None:
+    text = (
+        "This did not come from a vendor. But the board wants AI before our rivals launch theirs."
+    )
+    assert flags_in(text) == {"fomo"}
+
+
+def test_flags_argument_limits_detection() -> None:
+    text = "The vendor demo was great and everyone is doing AI."
+    only_fomo = detect_in_text(text, "problem", DEFAULT, flags=[Flag.FOMO])
+    assert {s.flag for s in only_fomo} == {Flag.FOMO}

@@ -1,0 +1,652 @@
+"""The interview engine: whole transcripts, catalogue validation and properties of `advance`."""
+
+import copy
+from importlib.resources import files
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from advisor import (
+    CATALOGUE,
+    DEFAULT,
+    Ask,
+    Cancelled,
+    Catalogue,
+    CatalogueError,
+    Done,
+    Flag,
+    InterviewState,
+    Origin,
+    PilotStatus,
+    Reprompt,
+    Retraining,
+    Serving,
+    Step,
+    Tier,
+    advance,
+    assess,
+    parse_catalogue,
+    start,
+)
+from advisor.proposal import MAX_TEXT_LENGTH
+
+Transcript = list[tuple[str, str]]
+
+
+def _name(step: Step) -> str:
+    """What a transcript expects: the id asked next, the id asked again + "?", done, cancelled."""
+    if isinstance(step, Ask):
+        return step.question.id
+    if isinstance(step, Reprompt):
+        return f"{step.question.id}?"
+    if isinstance(step, Done):
+        return "done"
+    return "cancelled"
+
+
+def _restored(state: InterviewState) -> InterviewState:
+    return InterviewState.model_validate(state.model_dump(mode="json"))
+
+
+def verify_dialog(transcript: Transcript, first: Step | None = None) -> list[Step]:
+    """Play (answer, expected next step) pairs, as zulip's verify_dialog does with messages.
+
+    Every state goes through JSON and back before the next answer, as the adapters store it.
+    """
+    step = first or start(CATALOGUE)
+    steps = [step]
+    for number, (answer, expected) in enumerate(transcript, start=1):
+        step = advance(CATALOGUE, _restored(step.state), answer)
+        assert _restored(step.state) == step.state
+        assert _name(step) == expected, f"answer {number} ({answer[:60]!r}): got {_name(step)}"
+        steps.append(step)
+    return steps
+
+
+def _done(steps: list[Step]) -> Done:
+    assert isinstance(steps[-1], Done)
+    return steps[-1]
+
+
+HYPE_INTERVIEW: Transcript = [
+    ("Support ticket triage", "origin"),
+    ("our support team struggles", "problem"),
+    ("Everyone is doing it and we cannot fall behind", "follow_up.fomo"),
+    ("Agents sort 1,200 tickets a week by hand; customers wait two days", "business_owner"),
+    ("Head of Customer Support", "kpi"),
+    ("Median first-response time, from 2 days to 4 hours", "annual_value"),
+    ("€1.2M", "annual_cost"),
+    ("200k a year", "new_data"),
+    ("about 300 per day", "retraining"),
+    ("every month", "models"),
+    ("two", "serving"),
+    ("real time", "data_scientists"),
+    ("a handful", "ml_engineers"),
+    ("a couple", "data_access"),
+    ("yep", "security_gaps"),
+    ("nope", "pilot_status"),
+    ("we are building a prototype", "operating_plan"),
+    ("The support tooling team runs it, Ana retrains it monthly, on-call is paged", "notes"),
+    ("Budget is approved for one year", "done"),
+]
+
+
+def test_a_hype_answer_brings_its_follow_up_and_the_answer_is_kept() -> None:
+    done = _done(verify_dialog(HYPE_INTERVIEW))
+    proposal = done.proposal
+    assert proposal.title == "Support ticket triage"
+    assert proposal.origin is Origin.BUSINESS_NEED
+    assert proposal.problem == "Everyone is doing it and we cannot fall behind"
+    assert proposal.business_owner == "Head of Customer Support"
+    assert proposal.annual_value_eur == 1_200_000
+    assert proposal.annual_cost_eur == 200_000
+    assert proposal.new_data_per_week == 2100
+    assert proposal.retraining is Retraining.MONTHLY
+    assert proposal.models == 2
+    assert proposal.serving is Serving.ONLINE
+    assert proposal.data_scientists == 5
+    assert proposal.ml_engineers == 2
+    assert proposal.data_access is True
+    assert proposal.security_gaps is False
+    assert proposal.pilot_status is PilotStatus.BUILDING
+    assert proposal.operating_plan is not None
+    follow_up = "Agents sort 1,200 tickets a week by hand; customers wait two days"
+    assert done.follow_ups == {"fomo": follow_up}
+    assert proposal.notes == f"Budget is approved for one year\nFollow-up on fomo: {follow_up}"
+    assert done.state.prompt_count == 19
+    assert done.state.followed_up == (Flag.FOMO,)
+    assessment = assess(proposal)
+    assert Flag.FOMO in assessment.flags
+
+
+def test_the_follow_up_is_an_ordinary_question_from_the_policy() -> None:
+    steps = verify_dialog(HYPE_INTERVIEW[:3])
+    asked = steps[-1]
+    assert isinstance(asked, Ask)
+    assert asked.question.prompt == DEFAULT.texts.follow_up[Flag.FOMO]
+    assert asked.question.kind == "text"
+    assert asked.question.skippable
+    assert asked.question.follow_up_flag is Flag.FOMO
+    assert asked.state.pending_follow_up is Flag.FOMO
+
+
+VENDOR_INTERVIEW: Transcript = [
+    ("Invoice matching", "origin"),
+    ("a sales rep showed us a demo", "problem_before_vendor"),
+    (
+        "Clerks re-key 2,000 invoices a week by hand. The vendor promised 10x faster results"
+        " out of the box, but SQL rules might do",
+        "business_owner",
+    ),
+    ("nobody yet", "kpi"),
+    ("Honestly we just want to do something with GenAI", "follow_up.techno_push"),
+    ("Clerks lose two days a month to matching", "annual_value"),
+    ("skip", "annual_cost"),
+    ("about 50k per month", "new_data"),
+    ("2,000 a week", "retraining"),
+    ("never", "models"),
+    ("1", "serving"),
+    ("batch", "data_scientists"),
+    ("none", "ml_engineers"),
+    ("zero", "data_access"),
+    ("no", "security_gaps"),
+    ("there are two open pen-test findings", "pilot_status"),
+    ("went live in March but nobody uses it now", "operating_plan_today"),
+    ("nobody", "notes"),
+    ("skip", "done"),
+]
+
+
+def test_a_vendor_pitch_asks_for_the_problem_before_the_vendor_and_is_not_asked_twice() -> None:
+    done = _done(verify_dialog(VENDOR_INTERVIEW))
+    proposal = done.proposal
+    assert proposal.origin is Origin.VENDOR_PITCH
+    assert proposal.problem is not None
+    assert proposal.problem.startswith("Clerks re-key")
+    assert proposal.business_owner is None
+    assert proposal.kpi == "Honestly we just want to do something with GenAI"
+    assert proposal.annual_value_eur is None
+    assert proposal.annual_cost_eur == 600_000
+    assert proposal.new_data_per_week == 2000
+    assert proposal.retraining is Retraining.NEVER
+    assert proposal.models == 1
+    assert proposal.serving is Serving.BATCH
+    assert (proposal.data_scientists, proposal.ml_engineers) == (0, 0)
+    assert proposal.data_access is False
+    assert proposal.security_gaps is True
+    assert proposal.pilot_status is PilotStatus.STALLED
+    assert proposal.operating_plan is None
+    # The vendor wording of the problem question was the vendor follow-up already.
+    assert done.follow_ups == {"techno_push": "Clerks lose two days a month to matching"}
+    assert done.state.followed_up == (Flag.VENDOR_PUSH, Flag.TECHNO_PUSH)
+    assert proposal.notes == "Follow-up on techno_push: Clerks lose two days a month to matching"
+    assessment = assess(proposal)
+    assert Flag.VENDOR_PUSH in assessment.flags
+    assert assessment.tier is not Tier.FULL_MLOPS
+
+
+def test_a_competitor_or_mandate_origin_asks_the_problem_without_the_hype() -> None:
+    for origin in ("our competitors launched one", "the board asked for it"):
+        steps = verify_dialog(
+            [
+                ("Quote assistant", "origin"),
+                (origin, "problem_beyond_hype"),
+                ("Everyone is doing it and we cannot fall behind", "business_owner"),
+            ]
+        )
+        # The question already asked what the FOMO follow-up would ask.
+        assert steps[-1].state.followed_up == (Flag.FOMO,)
+    verify_dialog([("Clause search", "origin"), ("we want to try GenAI", "problem_for_technology")])
+
+
+def test_invalid_answers_are_reprompted_with_a_reason_and_an_example() -> None:
+    steps = verify_dialog(
+        [
+            ("", "title?"),
+            ("skip", "title?"),
+            ("none", "title?"),
+            ("help", "title?"),
+            ("back", "title?"),
+            ("Churn model", "origin"),
+            ("hmm", "origin?"),
+            ("a competitor or a vendor", "origin?"),
+            ("customers complain", "problem"),
+            ("x" * (MAX_TEXT_LENGTH + 1), "problem?"),
+            ("Small-business customers cancel without warning", "business_owner"),
+            ("Head of Sales", "kpi"),
+            ("Monthly churn", "annual_value"),
+            ("lots", "annual_value?"),
+            ("$200k", "annual_value?"),
+            ("-5k", "annual_value?"),
+            ("half a million", "annual_cost"),
+            ("50k per hour", "annual_cost?"),
+            ("50k per month", "new_data"),
+            ("-3", "new_data?"),
+            ("one churn a week", "retraining"),
+            ("weekly or monthly", "retraining?"),
+            ("quarterly", "models"),
+            ("2.5", "models?"),
+            ("one", "serving"),
+            ("?", "serving?"),
+            ("nightly", "data_scientists"),
+            ("two or three", "data_scientists?"),
+            ("three", "ml_engineers"),
+            ("not sure", "data_access"),
+            ("maybe", "data_access?"),
+            ("I don't know", "security_gaps"),
+            ("yes and no", "security_gaps?"),
+            ("nope", "pilot_status"),
+            ("not in production", "pilot_status?"),
+            ("no pilot yet", "operating_plan"),
+            ("   ", "operating_plan?"),
+            ("skip", "notes"),
+            ("skip", "done"),
+        ]
+    )
+    reasons = {
+        f"{step.question.id}:{index}": step.reason
+        for index, step in enumerate(steps)
+        if isinstance(step, Reprompt)
+    }
+    assert "empty" in reasons["title:1"]
+    assert "cannot be skipped" in reasons["title:2"]
+    assert reasons["title:4"] == CATALOGUE.main_line[0].help
+    assert "nothing to go back to" in reasons["title:5"]
+    assert "did not recognise" in reasons["origin:7"]
+    assert "could mean" in reasons["origin:8"]
+    assert "euros" in reasons["annual_value:15"]
+    assert "negative" in reasons["annual_value:16"]
+    assert "whole number" in reasons["models:24"]
+    for step in steps:
+        if isinstance(step, Reprompt):
+            assert step.example == step.question.example
+    proposal = _done(steps).proposal
+    assert proposal.annual_value_eur == 500_000
+    assert proposal.annual_cost_eur == 600_000
+    assert proposal.new_data_per_week == 1
+    assert proposal.data_access is None
+    assert proposal.security_gaps is False
+    assert proposal.notes is None
+
+
+def test_back_undoes_answers_across_branches_and_follow_ups() -> None:
+    steps = verify_dialog(
+        [
+            ("Quote assistant", "origin"),
+            ("a vendor pitched it", "problem_before_vendor"),
+            ("back", "origin"),
+            ("customers complain", "problem"),
+            ("We must not be left behind by our rivals", "follow_up.fomo"),
+            ("back", "problem"),
+            ("Customers wait three days for a quote", "business_owner"),
+            ("back", "problem"),
+            ("back", "origin"),
+            ("back", "title"),
+            ("back", "title?"),
+            ("Quote bot", "origin"),
+            ("customers complain", "problem"),
+            ("Customers wait three days for a quote", "business_owner"),
+        ]
+    )
+    state = steps[-1].state
+    assert state.history == ("title", "origin", "problem")
+    assert state.answers == {
+        "title": "Quote bot",
+        "origin": "business_need",
+        "problem": "Customers wait three days for a quote",
+    }
+    assert state.followed_up == ()
+    assert state.follow_up_answers == {}
+    assert state.prompt_count == 4
+
+
+def test_back_from_a_finished_interview_reopens_the_last_question() -> None:
+    steps = verify_dialog([*HYPE_INTERVIEW, ("back", "notes"), ("Nothing more", "done")])
+    notes = _done(steps).proposal.notes
+    assert notes is not None
+    assert notes.startswith("Nothing more\nFollow-up on fomo: ")
+
+
+def test_cancel_and_restart_work_at_any_step() -> None:
+    steps = verify_dialog(
+        [
+            ("Fraud scoring", "origin"),
+            ("restart", "title"),
+            ("Fraud scoring", "origin"),
+            ("the board asked", "problem_beyond_hype"),
+            ("Start over", "title"),
+            ("Fraud scoring", "origin"),
+            ("CANCEL", "cancelled"),
+        ]
+    )
+    assert steps[2].state == start(CATALOGUE).state
+    assert steps[-1].state.history == ("title",)
+
+
+def test_three_follow_ups_fit_in_twenty_prompts_and_the_notes_question_gives_way() -> None:
+    steps = verify_dialog(
+        [
+            ("Customer assistant", "origin"),
+            ("customers complain", "problem"),
+            (
+                "Competitors already have it, the salesperson promised no data scientists"
+                " needed, and we should do something with AI",
+                "follow_up.fomo",
+            ),
+            ("Customers wait two days for answers", "follow_up.vendor_push"),
+            ("We would first try a better FAQ search", "follow_up.techno_push"),
+            ("Support agents answer the same 30 questions all day", "business_owner"),
+            ("Head of Support", "kpi"),
+            ("Hours spent on repeated questions", "annual_value"),
+            ("100k", "annual_cost"),
+            ("150k", "new_data"),
+            ("a few", "retraining"),
+            ("yearly", "models"),
+            ("one", "serving"),
+            ("instantly", "data_scientists"),
+            ("one", "ml_engineers"),
+            ("none", "data_access"),
+            ("yes", "security_gaps"),
+            ("no", "pilot_status"),
+            ("live", "operating_plan_today"),
+            ("The support team", "done"),
+        ]
+    )
+    done = _done(steps)
+    assert done.state.prompt_count == CATALOGUE.max_prompts == 20
+    assert max(step.state.prompt_count for step in steps) == 20
+    assert "notes" not in done.state.history
+    assert list(done.follow_ups) == ["fomo", "vendor_push", "techno_push"]
+    assert done.proposal.notes is not None
+    assert done.proposal.notes.count("Follow-up on ") == 3
+    assess(done.proposal)
+
+
+def test_a_follow_up_answer_can_raise_another_flag() -> None:
+    verify_dialog(
+        [
+            ("Route planner", "origin"),
+            ("unknown", "problem"),
+            ("Everyone is doing it", "follow_up.fomo"),
+            ("A sales rep showed us a turnkey platform", "follow_up.vendor_push"),
+            ("Drivers plan routes on paper", "business_owner"),
+        ]
+    )
+
+
+def test_negated_hype_brings_no_follow_up() -> None:
+    verify_dialog(
+        [
+            ("Invoice matching", "origin"),
+            ("customers complain", "problem"),
+            ("This is not a vendor idea and not a reaction to competitors", "business_owner"),
+        ]
+    )
+
+
+def test_notes_keep_the_follow_ups_within_the_length_limit() -> None:
+    plain = [
+        (answer, expected) for answer, expected in HYPE_INTERVIEW if expected != "follow_up.fomo"
+    ]
+    plain[2] = ("Agents sort tickets by hand", "business_owner")
+    long_notes = "Everyone is doing it. " + "x" * (MAX_TEXT_LENGTH - 30)
+    steps = verify_dialog(
+        [*plain[:-1], (long_notes, "follow_up.fomo"), ("Ticket backlog doubles in winter", "done")]
+    )
+    done = _done(steps)
+    assert done.follow_ups == {"fomo": "Ticket backlog doubles in winter"}
+    assert done.proposal.notes is not None
+    assert len(done.proposal.notes) == MAX_TEXT_LENGTH
+    assert done.proposal.notes.endswith("\u2026")
+    assert done.state.prompt_count == 19
+
+
+def test_skipping_everything_leaves_fields_empty_and_is_assessed() -> None:
+    expected = [
+        "origin", "problem", "business_owner", "kpi", "annual_value", "annual_cost", "new_data",
+        "retraining", "models", "serving", "data_scientists", "ml_engineers", "data_access",
+        "security_gaps", "pilot_status", "operating_plan", "notes", "done",
+    ]  # fmt: skip
+    transcript = [("Something with data", "origin")] + [("skip", name) for name in expected[1:]]
+    done = _done(verify_dialog(transcript))
+    proposal = done.proposal
+    assert proposal.model_dump(exclude={"title"}) == {
+        "problem": None, "origin": Origin.UNKNOWN, "business_owner": None, "kpi": None,
+        "annual_value_eur": None, "annual_cost_eur": None, "new_data_per_week": None,
+        "retraining": Retraining.UNKNOWN, "models": 1, "serving": Serving.UNKNOWN,
+        "ml_engineers": None, "data_scientists": None, "security_gaps": None,
+        "data_access": None, "pilot_status": PilotStatus.NONE, "operating_plan": None,
+        "notes": None,
+    }  # fmt: skip
+    assert done.state.prompt_count == 18
+    assert assess(proposal).tier is Tier.NO_BUSINESS_CASE
+
+
+def test_buttons_send_exact_choice_values() -> None:
+    transcript = [("Demand forecast", "origin"), ("business_need", "problem")]
+    state = verify_dialog(transcript)[-1].state
+    assert state.answers["origin"] == "business_need"
+
+
+def test_a_finished_interview_stays_finished() -> None:
+    done = _done(verify_dialog(HYPE_INTERVIEW))
+    again = advance(CATALOGUE, done.state, "anything")
+    assert isinstance(again, Done)
+    assert again.proposal == done.proposal
+    assert again.follow_ups == done.follow_ups
+
+
+def test_a_state_from_an_older_catalogue_starts_over() -> None:
+    for state in (InterviewState(current="no_such_question"), InterviewState()):
+        step = advance(CATALOGUE, state, "hello")
+        assert isinstance(step, Ask)
+        assert step.question.id == "title"
+    stale = InterviewState(current="follow_up.security_first", history=("title",))
+    assert _name(advance(CATALOGUE, stale, "hello")) == "title"
+
+
+# The catalogue -----------------------------------------------------------------------------------
+
+
+def test_the_bundled_catalogue_validates_and_covers_every_field() -> None:
+    catalogue = Catalogue.load()
+    assert catalogue == CATALOGUE
+    assert [question.id for question in catalogue.main_line] == [
+        "title", "origin", "business_owner", "kpi", "annual_value", "annual_cost", "new_data",
+        "retraining", "models", "serving", "data_scientists", "ml_engineers", "data_access",
+        "security_gaps", "pilot_status", "notes",
+    ]  # fmt: skip
+    from advisor.proposal import Proposal
+
+    assert {question.field for question in catalogue.questions} == set(Proposal.model_fields)
+    assert catalogue.follow_ups.flags == (Flag.FOMO, Flag.VENDOR_PUSH, Flag.TECHNO_PUSH)
+
+
+def _bundled() -> dict[str, Any]:
+    text = files("advisor").joinpath("questions.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    assert isinstance(data, dict)
+    return copy.deepcopy(data)
+
+
+def _q(data: dict[str, Any], question_id: str) -> dict[str, Any]:
+    return next(entry for entry in data["questions"] if entry["id"] == question_id)
+
+
+def _orphan(**extra: Any) -> dict[str, Any]:
+    return {
+        "id": "orphan", "field": "notes", "kind": "text", "prompt": "Why?", "help": "Because.",
+        "example": "Because.", "branch_only": True, **extra,
+    }  # fmt: skip
+
+
+def _set(question_id: str, **values: Any) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        _q(data, question_id).update(values)
+
+    return change
+
+
+def _unknown_target(data: dict[str, Any]) -> None:
+    _q(data, "origin")["branches"][1]["ask"] = ["nowhere"]
+
+
+def _unreachable(data: dict[str, Any]) -> None:
+    data["questions"].append(_orphan())
+
+
+def _unknown_choice_in_branch(data: dict[str, Any]) -> None:
+    _q(data, "origin")["branches"][0]["when"].append("gut_feeling")
+
+
+def _branch_misses_a_choice(data: dict[str, Any]) -> None:
+    _q(data, "origin")["branches"][0]["when"] = ["business_need"]
+
+
+def _choice_in_two_branches(data: dict[str, Any]) -> None:
+    _q(data, "origin")["branches"][1]["when"].append("business_need")
+
+
+def _duplicate_id(data: dict[str, Any]) -> None:
+    data["questions"].append(dict(_q(data, "kpi")))
+
+
+def _title_not_first(data: dict[str, Any]) -> None:
+    questions = data["questions"]
+    questions[0], questions[1] = questions[1], questions[0]
+
+
+def _loop(data: dict[str, Any]) -> None:
+    _q(data, "data_access")["branches"] = [{"when": ["yes", "no"], "ask": ["loop"]}]
+    loop = _orphan(id="loop", field="security_gaps", kind="yes_no", example="yes")
+    loop["branches"] = [{"when": ["yes", "no"], "ask": ["loop"]}]
+    data["questions"].append(loop)
+
+
+def _no_kpi(data: dict[str, Any]) -> None:
+    data["questions"].remove(_q(data, "kpi"))
+
+
+def _skip_has_no_branch(data: dict[str, Any]) -> None:
+    origin = _q(data, "origin")
+    origin["choices"] = [choice for choice in origin["choices"] if choice["value"] != "unknown"]
+    origin["branches"][0]["when"] = ["business_need"]
+
+
+def _no_example_for_a_flag(data: dict[str, Any]) -> None:
+    del data["follow_ups"]["examples"]["techno_push"]
+
+
+def _branch_to_main_line(data: dict[str, Any]) -> None:
+    _q(data, "origin")["branches"][0]["ask"] = ["kpi"]
+
+
+@pytest.mark.parametrize(
+    ("break_it", "message"),
+    [
+        (_unknown_target, "question 'origin': branch target 'nowhere' is not a question"),
+        (_unreachable, "question 'orphan': unreachable"),
+        (_unknown_choice_in_branch, "question 'origin': branch on 'gut_feeling', which is not"),
+        (_branch_misses_a_choice, "question 'origin': its branches miss the choices unknown"),
+        (_choice_in_two_branches, "question 'origin': choice 'business_need' is in two branches"),
+        (_branch_to_main_line, "question 'origin': branch target 'kpi' is on the main line"),
+        (_skip_has_no_branch, "question 'origin': skipping it means 'origin' keeps its default"),
+        (_duplicate_id, "question 'kpi': the id is used twice"),
+        (_title_not_first, "question 'origin': the first question must ask the title"),
+        (_set("title", skippable=True), "question 'title': the first question must ask"),
+        (_set("kpi", field="kpis"), "question 'kpi': unknown proposal field 'kpis'"),
+        (_set("models", kind="money"), "question 'models': field 'models' needs a number"),
+        (_set("annual_value", example="lots"), "question 'annual_value': its example 'lots'"),
+        (_set("kpi", per_week=True), "question 'kpi': per_week only applies to number"),
+        (_set("kpi", choices=[{"value": "a", "label": "A"}]), "question 'kpi': only choice"),
+        (_set("kpi", branches=[{"when": ["x"]}]), "question 'kpi': only choice and yes/no"),
+        (_set("business_owner", droppable=True), "question 'kpi': it follows a droppable"),
+        (_set("notes", skippable=False), "question 'notes': a droppable question must be"),
+        (_set("business_owner", field="problem"), "field 'problem' is already asked by"),
+        (_loop, "question 'loop': its branches loop back to it"),
+        (_no_kpi, "no question asks kpi on the path"),
+        (_set("retraining", choices=[{"value": "hourly", "label": "Hourly"}]), "'hourly' is not"),
+        (_set("title", colour="red"), "question 'title': colour: unknown key"),
+        (_set("title", kind="date"), "question 'title': kind:"),
+        (_no_example_for_a_flag, "follow_ups: flag 'techno_push' has no example answer"),
+    ],
+)
+def test_a_broken_catalogue_names_the_question_and_the_problem(break_it: Any, message: str) -> None:
+    data = _bundled()
+    break_it(data)
+    with pytest.raises(CatalogueError, match="invalid catalogue") as raised:
+        Catalogue.from_data(data)
+    assert message in str(raised.value)
+
+
+def test_the_prompt_budget_is_checked() -> None:
+    data = _bundled()
+    data["max_prompts"] = 19
+    with pytest.raises(CatalogueError, match="the longest path asks 17 questions"):
+        Catalogue.from_data(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("questions: [", "not valid YAML"), ("- a list", "must be a mapping")],
+)
+def test_catalogue_text_that_is_not_a_catalogue(text: str, message: str) -> None:
+    with pytest.raises(CatalogueError, match=message):
+        parse_catalogue(text)
+
+
+# Properties --------------------------------------------------------------------------------------
+
+_VOCABULARY = [
+    "skip", "back", "help", "restart", "yes", "no", "none", "two", "€1.2M", "200k a year",
+    "daily", "vendor_pitch", "live", "stalled", "building", "Everyone is doing it",
+    "The vendor promised 10x faster results out of the box", "We want to do something with GenAI",
+    "", "   ", "?", "a handful", "x" * (MAX_TEXT_LENGTH + 1), "not sure", "-3", "nobody",
+]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.lists(st.one_of(st.text(max_size=40), st.sampled_from(_VOCABULARY)), max_size=45))
+def test_advance_never_raises_and_every_state_survives_json(answers: list[str]) -> None:
+    step: Step = start(CATALOGUE)
+    for answer in answers:
+        step = advance(CATALOGUE, step.state, answer)
+        assert InterviewState.model_validate(step.state.model_dump(mode="json")) == step.state
+        assert InterviewState.model_validate_json(step.state.model_dump_json()) == step.state
+        assert step.state.prompt_count <= CATALOGUE.max_prompts
+        if isinstance(step, Cancelled):
+            break
+
+
+_HYPE = [
+    "Everyone is doing it and we cannot fall behind",
+    "A sales rep showed us a turnkey platform",
+    "We want to do something with GenAI somewhere",
+    "Our rivals launched a bot; we must not be left behind",
+]
+
+
+@settings(max_examples=80, deadline=None, database=None)
+@given(st.data())
+def test_any_complete_interview_takes_at_most_twenty_prompts(data: st.DataObject) -> None:
+    step: Step = start(CATALOGUE)
+    for _ in range(60):
+        if not isinstance(step, Ask | Reprompt):
+            break
+        question = step.question
+        candidates = [question.example]
+        if question.skippable:
+            candidates.append("skip")
+        if question.kind == "text":
+            candidates.extend(_HYPE)
+        candidates.extend(choice.value for choice in question.choices)
+        step = advance(CATALOGUE, step.state, data.draw(st.sampled_from(candidates)))
+        assert _restored(step.state) == step.state
+    assert isinstance(step, Done)
+    assert step.state.prompt_count <= 20
+    assert len(step.state.history) <= 20
+    assert len(step.follow_ups) <= 3
+    assert assess(step.proposal).tier in set(Tier)
