@@ -20,6 +20,15 @@ from advisor.interview import (
     start,
 )
 from advisor.policy import DEFAULT, Policy, PolicyError, parse_policy
+from advisor.portfolio import (
+    AuditAction,
+    AuditEntry,
+    Platform,
+    SessionStatus,
+    StoredAssessment,
+    UseCase,
+    UseCaseStatus,
+)
 from advisor.proposal import (
     Origin,
     PilotStatus,
@@ -36,6 +45,8 @@ __all__ = [
     "DEFAULT",
     "Ask",
     "Assessment",
+    "AuditAction",
+    "AuditEntry",
     "Branch",
     "Cancelled",
     "Catalogue",
@@ -46,6 +57,7 @@ __all__ = [
     "InterviewState",
     "Origin",
     "PilotStatus",
+    "Platform",
     "Policy",
     "PolicyError",
     "Proposal",
@@ -56,9 +68,13 @@ __all__ = [
     "Retraining",
     "Scores",
     "Serving",
+    "SessionStatus",
     "Signal",
     "Step",
+    "StoredAssessment",
     "Tier",
+    "UseCase",
+    "UseCaseStatus",
     "advance",
     "assess",
     "detect_in_text",

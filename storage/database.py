@@ -1,0 +1,75 @@
+"""Engines and sessions: which database, and how each connection to it is set up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["DEFAULT_DATABASE_URL", "default_database_url", "make_engine", "make_session_factory"]
+
+DEFAULT_DATABASE_URL: Final = "sqlite:///./data/mlops-advisor.db"
+# Long enough to ride out another replica's write transaction, short enough to surface a deadlock.
+_SQLITE_BUSY_TIMEOUT_MS: Final = 5000
+# Hosts hand out "postgres://" URLs; SQLAlchemy would pick psycopg2 for them, which we don't ship.
+_POSTGRES_SCHEMES: Final = ("postgres://", "postgresql://")
+
+
+def default_database_url(environ: Mapping[str, str] | None = None) -> str:
+    """The database to use: `DATABASE_URL` if set, else a SQLite file under ./data/."""
+    env = os.environ if environ is None else environ
+    url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    for scheme in _POSTGRES_SCHEMES:
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url.removeprefix(scheme)
+    return url
+
+
+def make_engine(url: str | URL, *, connect_args: Mapping[str, Any] | None = None) -> Engine:
+    """Build an engine set up for its database.
+
+    SQLite: foreign keys enforced, WAL journal for a file (readers don't block the writer), a busy
+    timeout instead of an immediate "database is locked", and deleted content overwritten. The
+    directory of a SQLite file is created on demand. PostgreSQL: connections are checked before
+    use, so a restarted server costs one reconnect instead of an error.
+    """
+    parsed = make_url(url)
+    options: dict[str, Any] = {"connect_args": dict(connect_args or {})}
+    if parsed.get_backend_name() != "sqlite":
+        options["pool_pre_ping"] = True
+        return create_engine(parsed, **options)
+
+    database = parsed.database or ""
+    is_file = database not in {"", ":memory:"} and not database.startswith("file:")
+    if is_file:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, **options)
+    event.listen(engine, "connect", _sqlite_pragmas(wal=is_file))
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose loaded values stay readable after commit (records leave as core models)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _sqlite_pragmas(*, wal: bool) -> Callable[[Any, Any], None]:
+    def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless each connection asks.
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_TIMEOUT_MS}")
+            # A deleted proposal must not linger in free pages of the file.
+            cursor.execute("PRAGMA secure_delete = ON")
+            if wal:
+                cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+    return set_pragmas

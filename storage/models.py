@@ -1,0 +1,162 @@
+"""The tables: typed SQLAlchemy models (`*Row`), which never leave the storage package."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from advisor.portfolio import Platform, SessionStatus, UseCaseStatus
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "AssessmentRow",
+    "AuditEntryRow",
+    "Base",
+    "InterviewSessionRow",
+    "ProcessedEventRow",
+    "UTCDateTime",
+    "UseCaseRow",
+]
+
+# Explicit constraint names: the migrations refer to them, so they must not depend on the database.
+NAMING_CONVENTION: Final = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# JSONB on PostgreSQL: binary, indexable, and compared by value; plain JSON text elsewhere.
+JSONDocument: Final = JSON().with_variant(JSONB(), "postgresql")
+_ID_LENGTH: Final = 255
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime: naive values are refused on the way in and impossible on the way out.
+
+    SQLite keeps no time zone, so values are stored as naive UTC there and made aware when read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"refusing a naive datetime {value.isoformat()}: pass an aware one")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _one_of(column: str, values: type[Platform | UseCaseStatus | SessionStatus]) -> CheckConstraint:
+    allowed = ", ".join(f"'{member.value}'" for member in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)
+
+
+class Base(DeclarativeBase):
+    """The declarative base; its metadata is what the migrations must match."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UseCaseRow(Base):
+    """A proposal in the portfolio, with where it came from and where its thread lives."""
+
+    __tablename__ = "use_cases"
+    __table_args__ = (_one_of("platform", Platform), _one_of("status", UseCaseStatus))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    proposal: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    proposer_id: Mapped[str | None] = mapped_column(String(_ID_LENGTH), index=True)
+    proposer_name: Mapped[str | None] = mapped_column(String(_ID_LENGTH))
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str | None] = mapped_column(String(_ID_LENGTH), index=True)
+    channel_id: Mapped[str | None] = mapped_column(String(_ID_LENGTH))
+    thread_id: Mapped[str | None] = mapped_column(String(_ID_LENGTH))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AssessmentRow(Base):
+    """One assessment of a use case; a re-assessment adds a row, so the history stays."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    use_case_id: Mapped[int] = mapped_column(
+        ForeignKey("use_cases.id", ondelete="CASCADE"), index=True
+    )
+    policy_version: Mapped[str] = mapped_column(String(64))
+    tier: Mapped[str] = mapped_column(String(32))
+    business_case_score: Mapped[int] = mapped_column(Integer)
+    mlops_need_score: Mapped[int] = mapped_column(Integer)
+    readiness_score: Mapped[int] = mapped_column(Integer)
+    flags: Mapped[list[str]] = mapped_column(JSONDocument)
+    assessment: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InterviewSessionRow(Base):
+    """An interview in progress, keyed by where it happens; `version` guards concurrent writers."""
+
+    __tablename__ = "interview_sessions"
+    __table_args__ = (_one_of("status", SessionStatus),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(_ID_LENGTH), unique=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    version: Mapped[int] = mapped_column(Integer)
+    use_case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("use_cases.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProcessedEventRow(Base):
+    """A platform event already handled; the primary key makes a retry's second claim fail."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(_ID_LENGTH), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AuditEntryRow(Base):
+    """A change or deletion. No foreign key: the entry must outlive the use case it names."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(_ID_LENGTH))
+    action: Mapped[str] = mapped_column(String(32))
+    use_case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
