@@ -20,7 +20,8 @@ class Tier(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Tier).index(self)
+        """Position from least to most MLOps investment."""
+        return _TIER_RANKS[self]
 
     @property
     def label(self) -> str:
@@ -28,6 +29,7 @@ class Tier(StrEnum):
         return _TIER_LABELS[self]
 
 
+_TIER_RANKS: dict[Tier, int] = {tier: rank for rank, tier in enumerate(Tier)}
 _TIER_LABELS: dict[Tier, str] = {
     Tier.NO_BUSINESS_CASE: "Not yet: no business case",
     Tier.FIX_FOUNDATIONS_FIRST: "Fix the foundations first",

@@ -57,13 +57,20 @@ def _detect(
     )
     found: list[tuple[int, int, Signal]] = []
     seen: set[tuple[Flag, str]] = set()
-    for family, pattern in matcher.candidates(lowered):
+    present, word_starts = matcher.scan(lowered)
+    for number in matcher.candidates(present):
+        family, pattern = matcher.patterns[number]
         if flags is not None and family.flag not in flags:
             continue
         if family.family.requires == "no_ml_engineers" and ml_engineers not in (None, 0):
             continue
-        regex = pattern.lowered if haystack is lowered else pattern.regex
-        for start, end in _word_matches(regex, haystack):
+        positions = matcher.starts_for(number, word_starts) if haystack is lowered else None
+        if positions is not None:
+            spans = _matches_at(pattern.lowered, haystack, positions)
+        else:
+            regex = pattern.lowered if haystack is lowered else pattern.case_insensitive
+            spans = _word_matches(regex, haystack)
+        for start, end in spans:
             position = bisect_right(starts, start) - 1
             field = texts[position][0]
             if family.family.fields is not None and field not in family.family.fields:
@@ -83,6 +90,20 @@ def _detect(
     return [signal for _, _, signal in found]
 
 
+def _matches_at(
+    regex: re.Pattern[str], text: str, positions: list[int]
+) -> Iterator[tuple[int, int]]:
+    """Spans of the regex's matches, tried only at these word starts (where a leading word is)."""
+    reached = 0
+    for position in positions:
+        if position < reached:
+            continue  # inside the previous match: a scan would not look here either
+        match = regex.match(text, position)
+        if match is not None:
+            reached = max(match.end(), position + 1)
+            yield match.span()
+
+
 def _word_matches(regex: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
     """Spans of the regex's matches that start a word (the compiled patterns do not check)."""
     position = 0
@@ -97,7 +118,7 @@ def _word_matches(regex: re.Pattern[str], text: str) -> Iterator[tuple[int, int]
 
 def _negated(text: str, start: int, end: int, family: CompiledFamily, matcher: Matcher) -> bool:
     before = text[max(0, start - _LOOK_BEHIND_CHARS) : start]
-    clause = matcher.clause_break.split(before)[-1]
+    clause = before[matcher.clause_start(before) :]
     words = _WORD.findall(clause)
     first = max(0, len(words) - matcher.window_words)
     for index in range(len(words) - 1, first - 1, -1):
@@ -106,13 +127,15 @@ def _negated(text: str, start: int, end: int, family: CompiledFamily, matcher: M
             # of the negation before the item ahead of it.
             first = max(0, index - 1 - matcher.window_words)
             break
-    window = " ".join(words[first:])
+    # The window patterns expect lower-cased words, each after one space.
+    window = " " + " ".join(words[first:]).lower()
     if matcher.not_negating is not None:
         window = matcher.not_negating.sub(" ", window)
     for negators in (matcher.negator, family.negators_before):
         if negators is not None and negators.search(window):
             return True
-    after = matcher.clause_break.split(text[end : end + _LOOK_AHEAD_CHARS], maxsplit=1)[0]
+    after = text[end : end + _LOOK_AHEAD_CHARS]
+    after = after[: matcher.clause_end(after)]
     return any(
         negation is not None and negation.match(after)
         for negation in (matcher.after_negation, family.negators_after)

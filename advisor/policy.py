@@ -7,7 +7,9 @@ the shell (bot/) and handed in as text, so the core itself never touches the fil
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import import_module
 from importlib.resources import files
 from typing import Any, Final, Literal
@@ -166,19 +168,38 @@ class Texts(_Strict):
         return self
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CompiledPattern:
     """One pattern ready to run, with the words any match of it must contain.
 
     `required` lets the detector skip the regex when none of those words is in the text, which is
     what keeps assessment fast: most patterns do not apply to most proposals. `lowered` is the
-    same pattern for lower-cased text, which runs faster than a case-insensitive one. Neither
-    checks that the match starts a word: the caller does.
+    same pattern for lower-cased text, which runs faster than a case-insensitive one; it is
+    compiled when first needed, since most patterns are needed rarely and start-up counts.
+    Neither checks that the match starts a word: the caller does.
     """
 
-    regex: re.Pattern[str]
-    lowered: re.Pattern[str]
+    key: str
+    text: str
+    source: str
     required: tuple[frozenset[str], ...] | None
+    # Words (with a leading space, as in `required`) one of which starts every match: the
+    # detector then tries the regex only where such a word starts, instead of searching.
+    leading: frozenset[str] | None
+
+    @cached_property
+    def lowered(self) -> re.Pattern[str]:
+        try:
+            return re.compile(_lower_case_pattern(self.source))
+        except re.error as error:
+            raise PolicyError(
+                f"{self.key}: {self.text!r} is not a valid pattern ({error})"
+            ) from None
+
+    @property
+    def case_insensitive(self) -> re.Pattern[str]:
+        """The pattern for text that changes length when lower-cased (rare; `re` caches it)."""
+        return re.compile(self.source, re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,13 +218,20 @@ def _compile_family(
 ) -> CompiledFamily:
     patterns = []
     for index, pattern in enumerate(family.patterns):
-        source = _compile_at(f"{key}.patterns.{index}", pattern, terms)
-        required = _required_literals(source)
+        where = f"{key}.patterns.{index}"
+        source = _compile_at(where, pattern, terms, check=False)
+        # Parsing checks the syntax and feeds both analyses; compiling waits for first use.
+        try:
+            parsed = list(_RE_PARSER.parse(source, re.IGNORECASE))
+        except re.error as error:
+            raise ValueError(f"{where}: {pattern!r} is not a valid pattern ({error})") from None
         patterns.append(
             CompiledPattern(
-                regex=re.compile(source.removeprefix(_WORD_START), re.IGNORECASE),
-                lowered=re.compile(_lower_case_pattern(source.removeprefix(_WORD_START))),
-                required=required,
+                key=where,
+                text=pattern,
+                source=source.removeprefix(_WORD_START),
+                required=_required_literals(parsed),
+                leading=_leading_literals(parsed),
             )
         )
     unless = None
@@ -213,7 +241,7 @@ def _compile_family(
     before = after = None
     if family.extra_negators:
         words = _alternation(f"{key}.extra_negators", family.extra_negators, terms)
-        before = re.compile(words, re.IGNORECASE)
+        before = _window_pattern(f"{key}.extra_negators", family.extra_negators, terms)
         # After the words only a passive counts, at most a few (non-negating) words later:
         # "findings were fixed", "gaps identified in 2023 have all been closed", not "we have not
         # fixed the findings".
@@ -245,29 +273,76 @@ def _lower_case_pattern(source: str) -> str:
     return "".join(out)
 
 
-def _required_literals(source: str) -> tuple[frozenset[str], ...] | None:
-    """Sets of lower-case strings; every match of `source` contains one string of each set.
+def _required_literals(parsed: list[tuple[Any, Any]]) -> tuple[frozenset[str], ...] | None:
+    """Sets of lower-case strings; every match of the parsed pattern contains one of each set.
 
     A small prefilter in the spirit of RE2's: walk the parsed pattern and collect its necessary
     pieces (a literal run, or the union over a branch's alternatives), then keep the few most
     selective ones. A literal that must start a word comes with a leading space (" ai"), so that
     "ai" in "maintain" does not wake the patterns about AI. None when nothing is necessary.
     """
-    try:
-        parsed = _RE_PARSER.parse(source, re.IGNORECASE)
-    except re.error:
-        return None
-    candidates = sorted(_necessary(list(parsed), at_word_start=False), key=_selectivity)
-    if not candidates:
-        return None
+    # A piece with a one-letter word is found in nearly every text ("c" in every word that
+    # starts with c): it costs more than it saves. Leaving out a necessary piece is always safe.
+    pieces = sorted(
+        (
+            found
+            for found in _necessary(parsed, at_word_start=False)
+            if all(len(word.strip()) > 1 for word in found)
+        ),
+        key=_selectivity,
+    )
     # Each extra piece is one more cheap test that can rule the pattern out.
-    return tuple(frozenset(found) for found in candidates[:_MAX_PREFILTER_PIECES])
+    chosen = pieces[:_MAX_PREFILTER_PIECES]
+    return tuple(frozenset(found) for found in chosen) or None
 
 
 def _selectivity(found: set[str]) -> tuple[int, int, int]:
     """Sort key, most selective first: no everyday word, long strings, few strings."""
     everyday = any(word.strip() in _EVERYDAY_WORDS for word in found)
     return (int(everyday), -min(len(word) for word in found), len(found))
+
+
+def _leading_literals(parsed: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    """Lower-case words (" word") one of which begins every match of the parsed pattern."""
+    leading = _leading(parsed)
+    if leading is None or not all(
+        len(word) > 1 and _WORD_CHARS.fullmatch(word) for word in leading
+    ):
+        return None
+    return frozenset(" " + word for word in leading)
+
+
+def _leading(items: list[tuple[Any, Any]]) -> set[str] | None:
+    constants = _RE_CONSTANTS
+    if not items:
+        return None
+    op, argument = items[0]
+    if op is constants.LITERAL:
+        run = []
+        for item_op, item_argument in items:
+            if item_op is not constants.LITERAL:
+                break
+            run.append(chr(item_argument).lower())
+        return {"".join(run)}
+    if op in (constants.ASSERT_NOT, constants.ASSERT, constants.AT):
+        return _leading(items[1:])  # zero-width: the match starts with what follows
+    if op is constants.SUBPATTERN:
+        # A group that can match nothing has no leading set (its empty branch or optional part
+        # yields None), so the start can never slip past it unnoticed.
+        return _leading(list(argument[-1]))
+    if op is constants.BRANCH:
+        alternatives = [_leading(list(branch)) for branch in argument[1]]
+        if any(alternative is None for alternative in alternatives):
+            return None
+        return set().union(*(a for a in alternatives if a is not None))
+    if op in (constants.MAX_REPEAT, constants.MIN_REPEAT):
+        minimum, _, item = argument
+        first = _leading(list(item))
+        if first is None or minimum >= 1:
+            return first
+        rest = _leading(items[1:])  # an optional part: the match starts with it or with the rest
+        return None if rest is None else first | rest
+    return None
 
 
 def _necessary(items: list[tuple[Any, Any]], *, at_word_start: bool) -> list[set[str]]:
@@ -499,6 +574,7 @@ class Policy(_Strict):
     texts: Texts
 
     _matcher: Matcher = PrivateAttr()
+    _placeholder_answers: frozenset[str] = PrivateAttr()
 
     @model_validator(mode="after")
     def _compile(self) -> Policy:
@@ -513,28 +589,41 @@ class Policy(_Strict):
                     raise ValueError(f"{key}.id: {family.id!r} is used twice for {flag.value}")
                 families.append(_compile_family(key, flag, family, self.terms))
         negation = self.negation
+        self._placeholder_answers = frozenset(answer.lower() for answer in self.placeholders)
 
         def optional(key: str, words: list[str], wrap: str = "{}") -> re.Pattern[str] | None:
             if not words:
                 return None
             return re.compile(wrap.format(_alternation(key, words, self.terms)), re.IGNORECASE)
 
-        breaks = [r"[.;:!?()\[\]\n]", ","] + [
-            _compile_at(f"negation.clause_breaks.{index}", word, self.terms)
+        # Punctuation, or a clause word; the words' look-behind is left out so the engine can
+        # skip to likely first letters, and Matcher checks word starts itself.
+        breaks = [r"[.;:!?()\[\]\n,]"] + [
+            _compile_at(f"negation.clause_breaks.{index}", word, self.terms).removeprefix(
+                _WORD_START
+            )
             for index, word in enumerate(negation.clause_breaks)
         ]
         self._matcher = Matcher.build(
             families,
-            negator=re.compile(
-                _alternation("negation.before", negation.before, self.terms), re.IGNORECASE
+            negator=_window_pattern("negation.before", negation.before, self.terms),
+            not_negating=(
+                _window_pattern("negation.not_negating", negation.not_negating, self.terms)
+                if negation.not_negating
+                else None
             ),
-            not_negating=optional("negation.not_negating", negation.not_negating),
             after_negation=optional("negation.after", negation.after, r"^\W*(?:{})"),
             clause_break=re.compile("|".join(breaks), re.IGNORECASE),
+            clause_break_lowered=re.compile(_lower_case_pattern("|".join(breaks))),
             window_words=negation.window_words,
             scope_continues=frozenset(word.lower() for word in negation.scope_continues),
         )
         return self
+
+    @property
+    def placeholder_answers(self) -> frozenset[str]:
+        """The placeholders, lower-cased, for answers compared in lower case."""
+        return self._placeholder_answers
 
     @property
     def matcher(self) -> Matcher:
@@ -551,10 +640,14 @@ class Matcher:
     not_negating: re.Pattern[str] | None
     after_negation: re.Pattern[str] | None
     clause_break: re.Pattern[str]
+    clause_break_lowered: re.Pattern[str]
     window_words: int
     plain_literals: tuple[str, ...]
     word_initial_finder: re.Pattern[str]
-    shorter_word_initial: dict[str, frozenset[str]]  # each literal with the literals it begins with
+    # Keyed by what the finder returns (no leading space): the literals that word begins with.
+    shorter_word_initial: dict[str, frozenset[str]]
+    # Per pattern: the finder results that begin with one of its leading words.
+    leading_longest: tuple[frozenset[str] | None, ...]
     # Every pattern in policy order with its family; which pieces each literal satisfies.
     patterns: tuple[tuple[CompiledFamily, CompiledPattern], ...]
     pieces_by_literal: dict[str, tuple[tuple[int, int], ...]]  # literal -> (pattern, piece bit)
@@ -583,17 +676,32 @@ class Matcher:
                     pieces.setdefault(word, []).append((number, 1 << which))
             complete.append((1 << len(indexed)) - 1)
         literals = {word for _, p in patterns for words in p.required or () for word in words}
+        literals.update(word for _, p in patterns for word in p.leading or ())
         word_initial = sorted(word for word in literals if word.startswith(" "))
+        # For each literal the literals it begins with, and the other way round; built from each
+        # word's own prefixes, as comparing every pair would cost seconds at start-up.
+        known = set(word_initial)
+        shorter = {
+            word: {word[:end] for end in range(2, len(word) + 1) if word[:end] in known}
+            for word in word_initial
+        }
+        longer: dict[str, set[str]] = {word: set() for word in word_initial}
+        for word, prefixes in shorter.items():
+            for prefix in prefixes:
+                longer[prefix].add(word)
         return cls(
             families=tuple(families),
             plain_literals=tuple(sorted(literals - set(word_initial))),
             word_initial_finder=re.compile(
                 r"(?<!\w)(" + _trie_pattern([word[1:] for word in word_initial]) + ")"
             ),
-            shorter_word_initial={
-                word: frozenset(other for other in word_initial if word.startswith(other))
-                for word in word_initial
-            },
+            shorter_word_initial={word[1:]: frozenset(found) for word, found in shorter.items()},
+            leading_longest=tuple(
+                None
+                if pattern.leading is None
+                else frozenset(word[1:] for leading in pattern.leading for word in longer[leading])
+                for _, pattern in patterns
+            ),
             patterns=patterns,
             pieces_by_literal={word: tuple(found) for word, found in pieces.items()},
             unfiltered=tuple(n for n, (_, p) in enumerate(patterns) if p.required is None),
@@ -602,10 +710,36 @@ class Matcher:
             **settings,
         )
 
-    def candidates(self, lowered: str) -> list[tuple[CompiledFamily, CompiledPattern]]:
-        """The patterns, in policy order, whose every required piece occurs in the text."""
+    def clause_start(self, text: str) -> int:
+        """Where the last clause of `text` begins (after its last clause break)."""
+        start = 0
+        for match in self._clause_breaks(text):
+            start = match.end()
+        return start
+
+    def clause_end(self, text: str) -> int:
+        """Where the first clause of `text` ends (at its first clause break)."""
+        return next((match.start() for match in self._clause_breaks(text)), len(text))
+
+    def _clause_breaks(self, text: str) -> Iterator[re.Match[str]]:
+        lowered = text.lower()
+        # The lower-case pattern on lower-cased text is three times faster than ignoring case;
+        # the rare text whose length changes when lower-cased takes the slow way.
+        matches = (
+            self.clause_break_lowered.finditer(lowered)
+            if len(lowered) == len(text)
+            else self.clause_break.finditer(text)
+        )
+        return (match for match in matches if not _inside_word(text, match.start()))
+
+    def compile_all(self) -> None:
+        """Compile every pattern now, so that an invalid one is refused at start."""
+        for _, pattern in self.patterns:
+            _ = pattern.lowered
+
+    def candidates(self, present: set[str]) -> list[int]:
+        """The numbers of the patterns, in policy order, whose every required piece is present."""
         satisfied: dict[int, int] = {}
-        present = self.literals_in(lowered)
         for literal in present:
             for number, bit in self.pieces_by_literal.get(literal, ()):
                 satisfied[number] = satisfied.get(number, 0) | bit
@@ -618,17 +752,38 @@ class Matcher:
         ]
         numbers.extend(self.unfiltered)
         numbers.sort()
-        return [self.patterns[number] for number in numbers]
+        return numbers
 
-    def literals_in(self, lowered: str) -> set[str]:
-        """The prefilter words that occur in lower-cased text (" word" when at a word start)."""
+    def scan(self, lowered: str) -> tuple[set[str], dict[str, list[int]]]:
+        """The prefilter words in lower-cased text, and the word starts where the finder saw each
+        longest literal (see `starts_for`)."""
         found = {literal for literal in self.plain_literals if literal in lowered}
+        starts: dict[str, list[int]] = {}
         shorter = self.shorter_word_initial
-        for literal in self.word_initial_finder.findall(lowered):
+        for match in self.word_initial_finder.finditer(lowered):
             # The finder takes the longest literal at each word start; the shorter ones that
             # begin the same way ("sales" in "salesperson") are there too.
-            found.update(shorter[" " + literal])
-        return found
+            longest = match.group(1)
+            found.update(shorter[longest])
+            starts.setdefault(longest, []).append(match.start())
+        return found, starts
+
+    def starts_for(self, number: int, starts: dict[str, list[int]]) -> list[int] | None:
+        """Word starts where pattern `number` can begin, in order; None if it has no leading
+        words and must be searched for."""
+        leading = self.leading_longest[number]
+        if leading is None:
+            return None
+        return sorted(start for longest in leading & starts.keys() for start in starts[longest])
+
+
+def _inside_word(text: str, index: int) -> bool:
+    """Whether a match at `index` would start in the middle of a word ("yet" in "eyeteeth")."""
+    return (
+        index > 0
+        and (text[index].isalnum() or text[index] == "_")
+        and (text[index - 1].isalnum() or text[index - 1] == "_")
+    )
 
 
 def _trie_pattern(words: list[str]) -> str:
@@ -693,13 +848,28 @@ def _words(pattern: str) -> str:
     return "".join(out)
 
 
-def _compile_at(key: str, pattern: str, terms: dict[str, list[str]]) -> str:
+def _compile_at(key: str, pattern: str, terms: dict[str, list[str]], *, check: bool = True) -> str:
     source = _WORD_START + "(?:" + _expand(key, pattern, terms) + r")(?!\w)"
+    if not check:
+        return source
     try:
         re.compile(source)
     except re.error as error:
         raise ValueError(f"{key}: {pattern!r} is not a valid pattern ({error})") from None
     return source
+
+
+def _window_pattern(key: str, patterns: list[str], terms: dict[str, list[str]]) -> re.Pattern[str]:
+    """A pattern for a negation window: lower-cased words, each after one space.
+
+    The detectors build the window as " " + lower-cased words joined by spaces, so a literal space
+    can stand for the start of a word, which the regex engine finds far faster than a look-behind.
+    """
+    sources = [
+        _lower_case_pattern(_compile_at(f"{key}.{index}", word, terms).removeprefix(_WORD_START))
+        for index, word in enumerate(patterns)
+    ]
+    return re.compile(" (?:" + "|".join(sources) + ")")
 
 
 def _alternation(key: str, patterns: list[str], terms: dict[str, list[str]]) -> str:
@@ -708,17 +878,19 @@ def _alternation(key: str, patterns: list[str], terms: dict[str, list[str]]) -> 
     )
 
 
-def parse_policy(text: str, *, over_default: bool = False) -> Policy:
+def parse_policy(text: str, *, over_default: bool = False, compile_now: bool = True) -> Policy:
     """Build a Policy from YAML text; PolicyError names the offending key.
 
     With `over_default`, the text only needs the keys it changes: mappings are merged into the
-    bundled policy key by key, while lists and values replace the bundled ones.
+    bundled policy key by key, while lists and values replace the bundled ones. Every pattern is
+    compiled at once unless `compile_now` is false (the bundled policy, whose patterns a test
+    compiles, leaves them to first use so that start-up stays short).
     """
     data = _load_mapping(text)
     if over_default:
         data = _merge(_load_mapping(_BUNDLED_TEXT), data)
     try:
-        return Policy.model_validate(data)
+        policy = Policy.model_validate(data)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         key = ".".join(str(part) for part in first["loc"])
@@ -728,6 +900,9 @@ def parse_policy(text: str, *, over_default: bool = False) -> Policy:
         raise PolicyError(
             f"invalid policy: key {key!r}: {message}" if key else f"invalid policy: {message}"
         ) from None
+    if compile_now:
+        policy.matcher.compile_all()
+    return policy
 
 
 def _load_mapping(text: str) -> dict[str, Any]:
@@ -751,4 +926,4 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 _BUNDLED_TEXT: Final = files("advisor").joinpath("policy.yaml").read_text(encoding="utf-8")
-DEFAULT: Final[Policy] = parse_policy(_BUNDLED_TEXT)
+DEFAULT: Final[Policy] = parse_policy(_BUNDLED_TEXT, compile_now=False)

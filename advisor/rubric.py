@@ -41,7 +41,7 @@ class _Facts:
 
     @classmethod
     def of(cls, proposal: Proposal, policy: Policy) -> _Facts:
-        placeholders = frozenset(placeholder.lower() for placeholder in policy.placeholders)
+        placeholders = policy.placeholder_answers
 
         def meaningful(text: str | None) -> str | None:
             # "TBD", "n/a" and "nobody" are answers that say nothing.

@@ -113,3 +113,15 @@ def test_an_override_changes_the_verdict() -> None:
     data["tiers"]["lightweight_below_need"] = 60
     assert assess(proposal).tier is Tier.MINIMUM_VIABLE_PROCESS
     assert assess(proposal, parse(data)).tier is Tier.LIGHTWEIGHT
+
+
+def test_every_bundled_pattern_compiles() -> None:
+    # The bundled policy compiles its patterns on first use; this proves they all compile.
+    DEFAULT.matcher.compile_all()
+
+
+def test_a_pattern_that_parses_but_cannot_compile_is_refused_at_start() -> None:
+    data = default_data()
+    data["detectors"]["fomo"][0]["patterns"] = ["(?<=a+)b"]
+    with pytest.raises(PolicyError, match=r"detectors\.fomo\.0\.patterns\.0"):
+        parse(data)

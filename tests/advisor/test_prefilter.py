@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisor import DEFAULT
-from advisor.detectors import _word_matches  # the scan the detectors run
+from advisor.detectors import _matches_at, _word_matches  # the scans the detectors run
 
 MATCHER = DEFAULT.matcher
 EXAMPLES = yaml.safe_load(
@@ -36,12 +36,18 @@ separators = st.sampled_from([" ", " ", " ", ", ", ". ", "-", "\n", "'s ", "n't 
 
 def assert_no_match_is_skipped(text: str) -> None:
     lowered = text.lower()
-    allowed = {id(pattern) for _, pattern in MATCHER.candidates(lowered)}
-    for family, pattern in MATCHER.patterns:
-        if id(pattern) not in allowed:
-            assert next(_word_matches(pattern.lowered, lowered), None) is None, (
-                f"{family.rule} was skipped but matches {text!r}"
-            )
+    present, word_starts = MATCHER.scan(lowered)
+    allowed = set(MATCHER.candidates(present))
+    for number, (family, pattern) in enumerate(MATCHER.patterns):
+        everywhere = list(_word_matches(pattern.lowered, lowered))
+        if number not in allowed:
+            assert not everywhere, f"{family.rule} was skipped but matches {text!r}"
+            continue
+        positions = MATCHER.starts_for(number, word_starts)
+        if positions is not None:
+            # Trying only where a leading word starts finds what a full scan finds.
+            at_starts = list(_matches_at(pattern.lowered, lowered, positions))
+            assert at_starts == everywhere, f"{family.rule} on {text!r}"
 
 
 def test_no_example_text_loses_a_match() -> None:
@@ -59,4 +65,10 @@ def test_no_generated_text_loses_a_match(parts: list[tuple[str, str]]) -> None:
 
 def test_prefilter_skips_most_patterns_for_plain_text() -> None:
     text = "Warehouse staff count pallets by hand every evening and the counts are often wrong."
-    assert len(MATCHER.candidates(text.lower())) < len(MATCHER.patterns) / 10
+    present, _ = MATCHER.scan(text.lower())
+    assert len(MATCHER.candidates(present)) < len(MATCHER.patterns) / 10
+
+
+def test_most_patterns_know_their_leading_words() -> None:
+    with_leading = [pattern for _, pattern in MATCHER.patterns if pattern.leading is not None]
+    assert len(with_leading) > len(MATCHER.patterns) / 2
