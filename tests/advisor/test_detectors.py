@@ -17,6 +17,8 @@ def flags_in(text: str, field: str = "problem") -> set[str]:
 # --- positives: (text, flag that must fire) ---------------------------------------------------
 
 FOMO = [
+    ("Every carrier seems to be rolling one out this year.", "fomo"),
+    ("Our CEO came back from a summit convinced we need an AI assistant.", "fomo"),
     ("Our main rivals rolled out a recommendation engine last spring.", "fomo"),
     ("Three of the big insurers already offer instant claims triage.", "fomo"),
     ("Our competitor’s new app already uses machine learning to price quotes.", "fomo"),
@@ -52,6 +54,7 @@ FOMO = [
 ]
 
 VENDOR_PUSH = [
+    ("Their module promises higher conversion with zero setup.", "vendor_push"),
     ("The idea came from our cloud provider's account team.", "vendor_push"),
     ("Their account exec told us the platform pays for itself in a quarter.", "vendor_push"),
     ("Their sales engineer says it needs no data scientists at all.", "vendor_push"),
@@ -143,6 +146,10 @@ OVERHEAD = [
 ]
 
 PILOT_PURGATORY = [
+    (
+        "The student who set up the dashboard has left and it still runs untouched.",
+        "pilot_purgatory",
+    ),
     ("The prototype went live in March, but no one has looked at it since.", "pilot_purgatory"),
     ("The old churn model was shelved when its author left the company.", "pilot_purgatory"),
     ("It has been stuck in PoC stage for 18 months.", "pilot_purgatory"),
@@ -167,6 +174,7 @@ PILOT_PURGATORY = [
 
 # The operating-plan field has its own family: a plan that names nobody.
 VAGUE_OPERATING_PLANS = [
+    "Nobody yet.",
     "Someone from IT, probably.",
     "To be decided after the pilot.",
     "We'll figure it out once it works.",
@@ -177,6 +185,7 @@ VAGUE_OPERATING_PLANS = [
 ]
 
 SECURITY_FIRST = [
+    ("The plants still share admin passwords across sites.", "security_first"),
     (
         "Last quarter’s pen test found several high-severity issues that remain open.",
         "security_first",
@@ -251,6 +260,8 @@ NEGATED = [
 ]
 
 ORDINARY_BUSINESS = [
+    ("Every customer is using the app at least weekly.", "fomo"),
+    ("We share our password policy with the auditors every year.", "security_first"),
     # fomo words in plain business sentences
     ("We lose customers to competitors because our quotes are slow.", "fomo"),
     ("Customers compare our delivery times with the competition before ordering.", "fomo"),
