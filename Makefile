@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine with Python 3.11+ and make:
-#   make run   creates .venv, installs, runs the main job on the embedded default
+#   make run   creates .venv, installs, starts the interview on the embedded SQLite default
 #   make test  creates .venv, installs with dev extras, runs lint, type checks and the tests
 PYTHON ?= python3
 VENV := .venv
@@ -20,7 +20,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed
-	$(BIN)/mlops-advisor assess --examples
+	$(BIN)/mlops-advisor chat
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -36,6 +36,7 @@ test: lint typecheck pytest
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/assess_throughput.py
+	$(BIN)/python bench/import_throughput.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -306,7 +306,7 @@ def _leading_literals(parsed: list[tuple[Any, Any]]) -> frozenset[str] | None:
     """Lower-case words (" word") one of which begins every match of the parsed pattern."""
     leading = _leading(parsed)
     if leading is None or not all(
-        len(word) > 1 and _WORD_CHARS.fullmatch(word) for word in leading
+        len(word) > 0 and _WORD_CHARS.fullmatch(word) for word in leading
     ):
         return None
     return frozenset(" " + word for word in leading)
@@ -323,7 +323,17 @@ def _leading(items: list[tuple[Any, Any]]) -> set[str] | None:
             if item_op is not constants.LITERAL:
                 break
             run.append(chr(item_argument).lower())
-        return {"".join(run)}
+        # Only the word part serves as a leading word ("must" of "must-have").
+        word = _WORD_CHARS.match("".join(run))
+        if word is None:
+            return None
+        if word.end() < len(run) or len(run) == len(items):
+            return {word.group()}
+        # The regex parser factors common prefixes out ("c(?:eo|io)" for "ceo|cio"): join them up.
+        rest = _leading(items[len(run) :])
+        if rest is None or not all(_WORD_CHARS.fullmatch(tail) for tail in rest):
+            return {word.group()}
+        return {word.group() + tail for tail in rest}
     if op in (constants.ASSERT_NOT, constants.ASSERT, constants.AT):
         return _leading(items[1:])  # zero-width: the match starts with what follows
     if op is constants.SUBPATTERN:

@@ -13,15 +13,21 @@ from typing import Annotated, BinaryIO, Final
 import typer
 from rich.console import Console
 
-from advisor import DEFAULT, Policy, PolicyError, assess, parse_policy
+from advisor import Policy, assess
+from bot import chat, portfolio_commands
+from bot.command_support import (
+    EXIT_INVALID_INPUT,
+    EXIT_OK,
+    PolicyOption,
+    fail,
+    load_policy,
+)
 from bot.loading import InputError, Invalid, Loaded, parse_json_line, read_proposal_file
 from bot.neutralise import for_terminal
 from bot.render import render_assessment
 
 __all__ = ["app", "main"]
 
-EXIT_OK: Final = 0
-EXIT_INVALID_INPUT: Final = 2
 _CHUNK_BYTES: Final = 1 << 16
 
 app = typer.Typer(
@@ -36,34 +42,6 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """A sceptical advisor on machine-learning investments."""
-
-
-PolicyOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--policy",
-        envvar="MLOPS_ADVISOR_POLICY",
-        help="A policy YAML file that overrides the bundled rubric.",
-        show_default=False,
-    ),
-]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"mlops-advisor: {for_terminal(message)}", err=True)
-    return typer.Exit(EXIT_INVALID_INPUT)
-
-
-def load_policy(path: Path | None) -> Policy:
-    """The bundled policy, or the deployment's override; exits with the offending key if invalid."""
-    if path is None:
-        return DEFAULT
-    try:
-        return parse_policy(path.read_text(encoding="utf-8"), over_default=True)
-    except OSError as error:
-        raise _fail(f"cannot read policy {path}: {error.strerror or error}") from None
-    except PolicyError as error:
-        raise _fail(f"{path}: {error}") from None
 
 
 @app.command("assess")
@@ -87,12 +65,12 @@ def assess_command(
     if examples:
         sources.append(str(files("bot").joinpath("examples", "proposals.yaml")))
     if not sources:
-        raise _fail("give at least one proposal file, '-' with --jsonl, or --examples")
+        raise fail("give at least one proposal file, '-' with --jsonl, or --examples")
     if jsonl:
         failures = sum(_stream_source(source, policy) for source in sources)
         raise typer.Exit(EXIT_INVALID_INPUT if failures else EXIT_OK)
     if "-" in sources:
-        raise _fail("'-' (stdin) needs --jsonl")
+        raise fail("'-' (stdin) needs --jsonl")
     raise typer.Exit(_assess_files([Path(source) for source in sources], policy, as_json))
 
 
@@ -166,6 +144,10 @@ def stream_jsonl(read: Callable[[int], bytes], out: BinaryIO, policy: Policy) ->
             out.flush()
         if not chunk:
             return failures
+
+
+chat.register(app)
+portfolio_commands.register(app)
 
 
 def main() -> None:

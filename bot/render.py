@@ -32,7 +32,7 @@ def render_assessment(console: Console, title: str, assessment: Assessment) -> N
         ("   Readiness ", "dim"),
         (f"{scores.readiness:>3}", "bold"),
     )
-    parts: list[Text | Table] = [
+    parts: list[Text | Table | Group] = [
         Text(assessment.tier.label, style=_TIER_STYLE[assessment.tier]),
         score_line,
         Text.assemble(("Recommended setup: ", "bold"), assessment.recommended_setup),
@@ -59,11 +59,10 @@ def render_assessment(console: Console, title: str, assessment: Assessment) -> N
     )
 
 
-def _numbered(heading: str, lines: tuple[str, ...], *, numbered: bool) -> Table:
-    table = Table.grid(padding=(0, 1))
-    table.add_column(justify="right", no_wrap=True)
-    table.add_column()
-    table.add_row(Text(heading, style="bold"), "")
+def _numbered(heading: str, lines: tuple[str, ...], *, numbered: bool) -> Group:
+    items = Table.grid(padding=(0, 1))
+    items.add_column(justify="right", no_wrap=True)
+    items.add_column()
     for number, line in enumerate(lines, start=1):
-        table.add_row(f"{number}." if numbered else "-", line)
-    return table
+        items.add_row(f"{number}." if numbered else "-", line)
+    return Group(Text(heading, style="bold"), items)

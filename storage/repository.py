@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, Final, TypeVar, cast
@@ -258,7 +258,7 @@ def delete_use_case(session: Session, use_case_id: int, actor: str, now: datetim
 
 def import_use_cases(
     session: Session,
-    items: Sequence[tuple[Proposal, Assessment]],
+    items: Iterable[tuple[Proposal, Assessment]],
     *,
     policy_version: str,
     now: datetime,
@@ -272,6 +272,8 @@ def import_use_cases(
 
     Multi-row INSERTs (with RETURNING where the database has it) instead of one ORM object per
     row: 100,000 proposals take seconds, not minutes. One audit entry records the import.
+    `items` may be a generator: it is consumed one batch at a time, so the caller need not hold
+    every assessment in memory; an exception it raises propagates, and the caller rolls back.
     """
     now = _utc(now)
     connection = session.connection()
@@ -439,7 +441,7 @@ def audit_entries(
 _Item = TypeVar("_Item")
 
 
-def _batched(items: Sequence[_Item], size: int) -> Iterator[Sequence[_Item]]:
+def _batched(items: Iterable[_Item], size: int) -> Iterator[Sequence[_Item]]:
     # itertools.batched arrives in Python 3.12; this project supports 3.11.
     iterator = iter(items)
     while batch := tuple(islice(iterator, size)):

@@ -1,0 +1,253 @@
+"""The service layer: load state, call the pure core, persist. Every channel goes through it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from advisor import (
+    CATALOGUE,
+    DEFAULT,
+    Ask,
+    Cancelled,
+    Catalogue,
+    Done,
+    InterviewState,
+    Platform,
+    Policy,
+    Proposal,
+    SessionStatus,
+    Step,
+    StoredAssessment,
+    UseCase,
+    UseCaseStatus,
+    advance,
+    assess,
+    start,
+)
+from storage import (
+    NEW_SESSION,
+    StaleSessionError,
+    add_assessment,
+    assessment_history,
+    create_use_case,
+    delete_use_case,
+    get_use_case,
+    import_use_cases,
+    list_use_cases,
+    load_session,
+    save_session,
+)
+
+__all__ = ["Advisor", "Place", "Proposer", "Turn", "utc_now"]
+
+logger = logging.getLogger(__name__)
+
+# Two replicas answering the same interview at once: the loser reloads and applies its answer to
+# the winner's state. More than a few collisions in a row means something else is wrong.
+_SAVE_ATTEMPTS: Final = 3
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Proposer:
+    """Who is talking to the advisor."""
+
+    id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a use case lives: the platform, and its workspace, channel and thread there."""
+
+    platform: Platform = Platform.CLI
+    workspace_id: str | None = None
+    channel_id: str | None = None
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """The engine's step after an answer, and the stored use case once the interview is done."""
+
+    step: Step
+    use_case: UseCase | None = None
+
+
+class Advisor:
+    """The advisor's use cases: interviews, assessments and the portfolio, over one database."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        policy: Policy = DEFAULT,
+        catalogue: Catalogue = CATALOGUE,
+        clock: Callable[[], datetime] = utc_now,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.policy = policy
+        self.catalogue = catalogue
+        self._clock = clock
+        self._on_close = on_close
+
+    def close(self) -> None:
+        """Release the database connections."""
+        if self._on_close is not None:
+            self._on_close()
+
+    def __enter__(self) -> Advisor:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # Interviews ---------------------------------------------------------------------------
+
+    def current(self, key: str) -> Step:
+        """The question an interview is waiting on; a new interview if none is under way."""
+        with self._sessions.begin() as session:
+            loaded = load_session(session, key)
+            if loaded is not None:
+                state = InterviewState.model_validate(loaded[0])
+                if state.current is not None:
+                    question = self.catalogue.question(state.current, self.policy)
+                    if question is not None:
+                        return Ask(question=question, state=state)
+            first = start(self.catalogue)
+            save_session(
+                session,
+                key,
+                first.state.model_dump(mode="json"),
+                NEW_SESSION if loaded is None else loaded[1],
+                now=self._clock(),
+                status=SessionStatus.ACTIVE,
+            )
+            return first
+
+    def answer(self, key: str, text: str, *, proposer: Proposer, place: Place) -> Turn:
+        """Apply one answer to the interview under `key`, saved before this returns.
+
+        When the answer finishes the interview, the proposal is assessed and stored as a use
+        case in the same transaction, so a verdict is never shown without being kept.
+        """
+        for attempt in range(1, _SAVE_ATTEMPTS + 1):
+            try:
+                with self._sessions.begin() as session:
+                    return self._answer(session, key, text, proposer, place)
+            except StaleSessionError:
+                if attempt == _SAVE_ATTEMPTS:
+                    raise
+                logger.info("interview %s was saved by another writer; retrying", key)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _answer(
+        self, session: Session, key: str, text: str, proposer: Proposer, place: Place
+    ) -> Turn:
+        now = self._clock()
+        loaded = load_session(session, key)
+        version = NEW_SESSION if loaded is None else loaded[1]
+        state = (
+            start(self.catalogue).state
+            if loaded is None
+            else InterviewState.model_validate(loaded[0])
+        )
+        if state.current is None:
+            state = start(self.catalogue).state  # the last interview finished: a new one begins
+        step = advance(self.catalogue, state, text, policy=self.policy)
+        use_case = None
+        saved_state, status = step.state, SessionStatus.ACTIVE
+        if isinstance(step, Done):
+            use_case = self._store(session, step.proposal, proposer, place, now)
+            status = SessionStatus.FINISHED
+        elif isinstance(step, Cancelled):
+            # Nothing is kept of a cancelled interview; the next message starts afresh.
+            saved_state, status = start(self.catalogue).state, SessionStatus.ABANDONED
+        save_session(
+            session,
+            key,
+            saved_state.model_dump(mode="json"),
+            version,
+            now=now,
+            use_case_id=use_case.id if use_case else None,
+            status=status,
+        )
+        return Turn(step=step, use_case=use_case)
+
+    def _store(
+        self, session: Session, proposal: Proposal, proposer: Proposer, place: Place, now: datetime
+    ) -> UseCase:
+        created = create_use_case(
+            session,
+            proposal,
+            now=now,
+            proposer_id=proposer.id,
+            proposer_name=proposer.name,
+            platform=place.platform,
+            workspace_id=place.workspace_id,
+            channel_id=place.channel_id,
+            thread_id=place.thread_id,
+            status=UseCaseStatus.ASSESSED,
+        )
+        add_assessment(session, created.id, assess(proposal, self.policy), self.policy.version, now)
+        stored = get_use_case(session, created.id)
+        assert stored is not None  # created in this very transaction
+        return stored
+
+    # The portfolio ------------------------------------------------------------------------
+
+    def import_proposals(
+        self, proposals: Iterable[Proposal], *, actor: str, proposer: Proposer | None = None
+    ) -> list[int]:
+        """Assess and store proposals in one transaction: all of them or none.
+
+        `proposals` may be a generator: each one is assessed as the store takes its batch, so a
+        large import never holds every assessment at once. An exception the generator raises
+        rolls the whole import back and propagates.
+        """
+        items = ((proposal, assess(proposal, self.policy)) for proposal in proposals)
+        with self._sessions.begin() as session:
+            return import_use_cases(
+                session,
+                items,
+                policy_version=self.policy.version,
+                now=self._clock(),
+                proposer_id=proposer.id if proposer else None,
+                proposer_name=proposer.name if proposer else None,
+                actor=actor,
+            )
+
+    def use_cases(
+        self,
+        *,
+        proposer_id: str | None = None,
+        workspace_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[UseCase]:
+        with self._sessions() as session:
+            return list_use_cases(
+                session, proposer_id=proposer_id, workspace_id=workspace_id, limit=limit
+            )
+
+    def use_case(self, use_case_id: int) -> UseCase | None:
+        with self._sessions() as session:
+            return get_use_case(session, use_case_id)
+
+    def history(self, use_case_id: int) -> list[StoredAssessment]:
+        with self._sessions() as session:
+            return assessment_history(session, use_case_id)
+
+    def delete(self, use_case_id: int, *, actor: str) -> bool:
+        """Remove a use case with its answers and assessments; the audit log keeps the fact."""
+        with self._sessions.begin() as session:
+            return delete_use_case(session, use_case_id, actor, self._clock())
