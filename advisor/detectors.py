@@ -57,14 +57,14 @@ def _detect(
     )
     found: list[tuple[int, int, Signal]] = []
     seen: set[tuple[Flag, str]] = set()
-    present, word_starts = matcher.scan(lowered)
+    present, hits = matcher.scan(lowered)
     for number in matcher.candidates(present):
         family, pattern = matcher.patterns[number]
         if flags is not None and family.flag not in flags:
             continue
         if family.family.requires == "no_ml_engineers" and ml_engineers not in (None, 0):
             continue
-        positions = matcher.starts_for(number, word_starts) if haystack is lowered else None
+        positions = matcher.starts_for(number, hits) if haystack is lowered else None
         if positions is not None:
             spans = _matches_at(pattern.lowered, haystack, positions)
         else:

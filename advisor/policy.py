@@ -303,16 +303,17 @@ def _selectivity(found: set[str]) -> tuple[int, int, int]:
 
 
 def _leading_literals(parsed: list[tuple[Any, Any]]) -> frozenset[str] | None:
-    """Lower-case words (" word") one of which begins every match of the parsed pattern."""
+    """Lower-case words (" word") where every match of the parsed pattern, less an optional
+    opening, begins."""
     leading = _leading(parsed)
-    if leading is None or not all(
-        len(word) > 0 and _WORD_CHARS.fullmatch(word) for word in leading
-    ):
+    if leading is None or not all(_WORD_CHARS.fullmatch(word) for word in leading):
         return None
     return frozenset(" " + word for word in leading)
 
 
-def _leading(items: list[tuple[Any, Any]]) -> set[str] | None:
+def _leading(items: list[tuple[Any, Any]], *, skip_optional: bool = True) -> set[str] | None:
+    """Words one of which every match of `items` starts with (after an optional opening, when
+    `skip_optional`), or None."""
     constants = _RE_CONSTANTS
     if not items:
         return None
@@ -329,29 +330,35 @@ def _leading(items: list[tuple[Any, Any]]) -> set[str] | None:
             return None
         if word.end() < len(run) or len(run) == len(items):
             return {word.group()}
-        # The regex parser factors common prefixes out ("c(?:eo|io)" for "ceo|cio"): join them up.
-        rest = _leading(items[len(run) :])
+        # The regex parser factors common prefixes out ("c(?:eo|io)" for "ceo|cio"): join them
+        # up, but only with what must follow at once.
+        rest = _leading(items[len(run) :], skip_optional=False)
         if rest is None or not all(_WORD_CHARS.fullmatch(tail) for tail in rest):
             return {word.group()}
         return {word.group() + tail for tail in rest}
     if op in (constants.ASSERT_NOT, constants.ASSERT, constants.AT):
-        return _leading(items[1:])  # zero-width: the match starts with what follows
+        return _leading(items[1:], skip_optional=skip_optional)  # zero-width
     if op is constants.SUBPATTERN:
         # A group that can match nothing has no leading set (its empty branch or optional part
         # yields None), so the start can never slip past it unnoticed.
-        return _leading(list(argument[-1]))
+        return _leading(list(argument[-1]), skip_optional=skip_optional)
     if op is constants.BRANCH:
-        alternatives = [_leading(list(branch)) for branch in argument[1]]
+        alternatives = [
+            _leading(list(branch), skip_optional=skip_optional) for branch in argument[1]
+        ]
         if any(alternative is None for alternative in alternatives):
             return None
         return set().union(*(a for a in alternatives if a is not None))
     if op in (constants.MAX_REPEAT, constants.MIN_REPEAT):
         minimum, _, item = argument
-        first = _leading(list(item))
-        if first is None or minimum >= 1:
-            return first
-        rest = _leading(items[1:])  # an optional part: the match starts with it or with the rest
-        return None if rest is None else first | rest
+        if minimum >= 1:
+            return _leading(list(item), skip_optional=skip_optional)
+        if not skip_optional:
+            return None
+        # An optional opening ("the ", "an? "): trying where the rest starts still finds the
+        # match, only without its optional first words; and those are often everyday words
+        # that would have the regex tried at every "the" in the text.
+        return _leading(items[1:])
     return None
 
 
@@ -754,37 +761,40 @@ class Matcher:
             for number, bit in self.pieces_by_literal.get(literal, ()):
                 satisfied[number] = satisfied.get(number, 0) | bit
         complete, everyday = self.complete, self.everyday_pieces
-        numbers = [
-            number
-            for number, bits in satisfied.items()
-            if bits == complete[number]
-            and not any(words.isdisjoint(present) for words in everyday[number])
-        ]
+        numbers = []
+        for number, bits in satisfied.items():
+            if bits != complete[number]:
+                continue
+            for words in everyday[number]:
+                if words.isdisjoint(present):
+                    break
+            else:
+                numbers.append(number)
         numbers.extend(self.unfiltered)
         numbers.sort()
         return numbers
 
-    def scan(self, lowered: str) -> tuple[set[str], dict[str, list[int]]]:
-        """The prefilter words in lower-cased text, and the word starts where the finder saw each
-        longest literal (see `starts_for`)."""
+    def scan(self, lowered: str) -> tuple[set[str], list[tuple[int, str]]]:
+        """The prefilter words in lower-cased text, and each word start where the finder saw a
+        literal, in text order, with the longest literal seen there (see `starts_for`)."""
         found = {literal for literal in self.plain_literals if literal in lowered}
-        starts: dict[str, list[int]] = {}
         shorter = self.shorter_word_initial
-        for match in self.word_initial_finder.finditer(lowered):
+        hits = [
+            (match.start(), match.group(1)) for match in self.word_initial_finder.finditer(lowered)
+        ]
+        for _, longest in hits:
             # The finder takes the longest literal at each word start; the shorter ones that
             # begin the same way ("sales" in "salesperson") are there too.
-            longest = match.group(1)
             found.update(shorter[longest])
-            starts.setdefault(longest, []).append(match.start())
-        return found, starts
+        return found, hits
 
-    def starts_for(self, number: int, starts: dict[str, list[int]]) -> list[int] | None:
+    def starts_for(self, number: int, hits: list[tuple[int, str]]) -> list[int] | None:
         """Word starts where pattern `number` can begin, in order; None if it has no leading
         words and must be searched for."""
         leading = self.leading_longest[number]
         if leading is None:
             return None
-        return sorted(start for longest in leading & starts.keys() for start in starts[longest])
+        return [start for start, longest in hits if longest in leading]
 
 
 def _inside_word(text: str, index: int) -> bool:

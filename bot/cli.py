@@ -13,7 +13,7 @@ from typing import Annotated, BinaryIO, Final
 import typer
 from rich.console import Console
 
-from advisor import Policy, assess
+from advisor import Assessment, Policy, assess
 from bot import chat, portfolio_commands
 from bot.command_support import (
     EXIT_INVALID_INPUT,
@@ -29,6 +29,8 @@ from bot.render import render_assessment
 __all__ = ["app", "main"]
 
 _CHUNK_BYTES: Final = 1 << 16
+# Serialises an Assessment straight to JSON bytes, as the stream writes them.
+_ASSESSMENT_JSON: Final = Assessment.__pydantic_serializer__
 
 app = typer.Typer(
     name="mlops-advisor",
@@ -134,7 +136,7 @@ def stream_jsonl(read: Callable[[int], bytes], out: BinaryIO, policy: Policy) ->
                 continue
             result = parse_json_line(line, f"line {line_number}")
             if isinstance(result, Loaded):
-                answers.append(assess(result.proposal, policy).model_dump_json().encode())
+                answers.append(_ASSESSMENT_JSON.to_json(assess(result.proposal, policy)))
             else:
                 failures += 1
                 error = {"error": str(result), "line": line_number, "field": result.field}

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 import yaml
+from pydantic import ValidationError
 
 from advisor import Proposal, ProposalError, parse_proposal
 
@@ -73,6 +74,11 @@ class Invalid:
 
 def parse_json_line(line: str | bytes, where: str) -> Loaded | Invalid:
     """One proposal from one JSON line (JSONL)."""
+    try:
+        # The fast path for the common case, a valid proposal: parsed and validated in one go.
+        return Loaded(where, Proposal.model_validate_json(line))
+    except ValidationError:
+        pass  # an exported record, or invalid: the path below unwraps or explains
     try:
         data = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
