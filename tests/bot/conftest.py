@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from storage import upgrade
+
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 PG_SKIP_REASON = "TEST_DATABASE_URL not set: PostgreSQL variant skipped"
 
@@ -40,3 +42,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def migrated_url(database_url: str) -> str:
+    """`database_url` with the schema at head, as `mlops-advisor db upgrade` leaves it."""
+    upgrade(database_url)
+    return database_url
