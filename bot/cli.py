@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from advisor import Assessment, Policy, assess
-from bot import chat, portfolio_commands
+from bot import chat, portfolio_commands, serve
 from bot.command_support import (
     EXIT_INVALID_INPUT,
     EXIT_OK,
@@ -150,6 +150,7 @@ def stream_jsonl(read: Callable[[int], bytes], out: BinaryIO, policy: Policy) ->
 
 chat.register(app)
 portfolio_commands.register(app)
+serve.register(app)
 
 
 def main() -> None:

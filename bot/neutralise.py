@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["for_terminal"]
+__all__ = ["TRUNCATED", "clip", "for_slack", "for_terminal", "from_slack_event"]
+
+TRUNCATED: Final = "… (truncated)"
 
 # Control characters (ANSI/OSC escape sequences start with ESC and can hide hyperlinks or rewrite
 # the screen) and bidirectional overrides (which can disguise what a line says). Newline and tab
@@ -14,6 +16,20 @@ _UNSAFE_FOR_TERMINAL: Final = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
 
+# Slack escapes exactly these three characters in message text; nothing else is an entity to it.
+_SLACK_ENTITY: Final = re.compile("&(amp|lt|gt);")
+_SLACK_DECODE: Final = {"amp": "&", "lt": "<", "gt": ">"}
+_SLACK_SPECIAL: Final = re.compile("[&<>]")
+_SLACK_ENCODE: Final = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+# What `clip` must not cut through: an entity (ours are `&amp;` `&lt;` `&gt;`; any named or
+# numeric one is spared too) and a Slack token we built on purpose (`<@U123>`, `<!date^…>`,
+# `<https://…|label>`): half of either shows garbage or swallows the note.
+_ENTITY_START: Final = re.compile(r"&(?:[A-Za-z]{2,8}|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});")
+_TOKEN_START: Final = re.compile(r"<(?:[@!#]|[a-z][a-z0-9+.-]*:)")
+# A cut right after a zero-width joiner leaves half an emoji sequence (👩‍💻 and the like).
+_DANGLING: Final = "\u200d"
+
 
 def for_terminal(text: str) -> str:
     """Text safe to print on a terminal: no escape sequences, no bidi tricks.
@@ -21,3 +37,55 @@ def for_terminal(text: str) -> str:
     Callers pass the result to rich as `Text`, never as markup, so `[link=...]` stays literal.
     """
     return _UNSAFE_FOR_TERMINAL.sub("", text)
+
+
+def from_slack_event(text: str) -> str:
+    """Undo Slack's own `&amp;` `&lt;` `&gt;` escaping of message-event text.
+
+    Event text comes escaped, with mentions already turned into tokens (`<!channel>`). Decoding
+    it first, once, lets `for_slack` escape everything exactly once; a user who typed `&lt;`
+    literally arrives as `&amp;lt;` and comes back out as `&lt;`, as typed. Modal inputs are raw
+    and must not go through this.
+    """
+    return _SLACK_ENTITY.sub(lambda match: _SLACK_DECODE[match.group(1)], text)
+
+
+def for_slack(text: str) -> str:
+    """Text a person typed, safe to echo in a Slack `mrkdwn` or `plain_text` object.
+
+    `&`, `<` and `>` are escaped, so `<!channel>`, `<@U…>`, `<!subteam^…>` and
+    `<http://evil|trusted>` show as literal text and can neither ping nor link. Control characters
+    and bidi overrides go, as for the terminal.
+
+    Left alone on purpose:
+    - mrkdwn styling (`*bold*`, `_italic_`, `~strike~`, `` `code` ``) cannot ping or link; at
+      worst it restyles the person's own words, which are shown in quotes or under a label.
+    - bare `@channel`, `@here`, `@everyone`: Slack only turns them into pings when a message is
+      posted with `link_names=true` or `parse=full` (or in a `mrkdwn` object without `verbatim`),
+      and the app never posts user text that way (bot.slack.blocks sets `verbatim` on every
+      mrkdwn object).
+    """
+    cleaned = _UNSAFE_FOR_TERMINAL.sub("", text)
+    return _SLACK_SPECIAL.sub(lambda match: _SLACK_ENCODE[match.group(0)], cleaned)
+
+
+def clip(text: str, limit: int, note: str = TRUNCATED) -> str:
+    """`text` if it fits in `limit` characters, else its start followed by `note`, `limit` in all.
+
+    The cut never splits an entity like `&amp;` or a Slack token like `<@U123>` (it goes before
+    them) and drops trailing whitespace. A limit shorter than the note gives the note's start.
+    """
+    if limit <= 0:
+        return ""
+    if len(text) <= limit:
+        return text
+    if limit <= len(note):
+        return note[:limit]
+    head = text[: limit - len(note)]
+    ampersand = head.rfind("&")
+    if ampersand != -1 and ";" not in head[ampersand:] and _ENTITY_START.match(text, ampersand):
+        head = head[:ampersand]
+    bracket = head.rfind("<")
+    if bracket != -1 and ">" not in head[bracket:] and _TOKEN_START.match(text, bracket):
+        head = head[:bracket]
+    return head.rstrip().rstrip(_DANGLING) + note

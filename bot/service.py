@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from advisor import (
@@ -35,6 +37,7 @@ from storage import (
     StaleSessionError,
     add_assessment,
     assessment_history,
+    claim_event,
     create_use_case,
     delete_use_case,
     get_use_case,
@@ -42,6 +45,7 @@ from storage import (
     list_use_cases,
     load_session,
     save_session,
+    session_status,
 )
 
 __all__ = ["Advisor", "Place", "Proposer", "Turn", "utc_now"]
@@ -203,6 +207,29 @@ class Advisor:
         stored = get_use_case(session, created.id)
         assert stored is not None  # created in this very transaction
         return stored
+
+    def is_active(self, key: str) -> bool:
+        """Whether an interview under `key` is waiting for an answer (not finished, cancelled,
+        or never started): a chat thread only listens while it is."""
+        with self._sessions() as session:
+            return session_status(session, key) is SessionStatus.ACTIVE
+
+    # Platform plumbing ----------------------------------------------------------------------
+
+    def first_delivery(self, event_id: str) -> bool:
+        """True the first time a platform event is seen; False for its retries, on any replica."""
+        with self._sessions.begin() as session:
+            return claim_event(session, event_id, self._clock())
+
+    def ping(self) -> bool:
+        """Whether the database answers."""
+        try:
+            with self._sessions() as session:
+                session.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            logger.warning("the database does not answer", exc_info=True)
+            return False
+        return True
 
     # The portfolio ------------------------------------------------------------------------
 

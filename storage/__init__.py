@@ -22,6 +22,7 @@ from storage.repository import (
     list_use_cases,
     load_session,
     save_session,
+    session_status,
     set_status,
     update_proposal,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "make_engine",
     "make_session_factory",
     "save_session",
+    "session_status",
     "set_status",
     "update_proposal",
     "upgrade",

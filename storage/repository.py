@@ -62,6 +62,7 @@ __all__ = [
     "list_use_cases",
     "load_session",
     "save_session",
+    "session_status",
     "set_status",
     "update_proposal",
 ]
@@ -341,6 +342,14 @@ def load_session(session: Session, key: str) -> tuple[dict[str, Any], int] | Non
         )
     ).one_or_none()
     return None if found is None else (dict(found.state), found.version)
+
+
+def session_status(session: Session, key: str) -> SessionStatus | None:
+    """Where the interview under `key` stands, or None if there is none."""
+    status = session.execute(
+        select(InterviewSessionRow.status).where(InterviewSessionRow.key == key)
+    ).scalar_one_or_none()
+    return None if status is None else SessionStatus(status)
 
 
 def save_session(

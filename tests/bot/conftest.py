@@ -1,8 +1,10 @@
-"""Database URLs for the shell's tests: a SQLite file always, PostgreSQL when configured."""
+"""Fixtures for the shell's tests: database URLs (SQLite always, PostgreSQL when configured) and
+a recording fake of the Slack Web API (see slack_double.py)."""
 
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,3 +51,33 @@ def migrated_url(database_url: str) -> str:
     """`database_url` with the schema at head, as `mlops-advisor db upgrade` leaves it."""
     upgrade(database_url)
     return database_url
+
+
+# --- Slack: a recording fake of the Web API and signed requests ------------------------------
+# The double and the request builders live in the sibling module slack_double.py. Under
+# --import-mode=importlib it is not importable as a package member, so this folder goes on
+# sys.path here (conftest loads before the folder's test modules); tests then write
+# `from slack_double import sign, slash_command, ...`.
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from slack_double import BOT_TOKEN, SIGNING_SECRET, SlackApiDouble  # noqa: E402
+
+
+@pytest.fixture
+def slack_api() -> Iterator[SlackApiDouble]:
+    """A running Slack Web API double on 127.0.0.1 (Retry-After 0 so retries cost no time)."""
+    with SlackApiDouble(retry_after=0) as double:
+        yield double
+
+
+@pytest.fixture
+def slack_env(monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiDouble) -> SlackApiDouble:
+    """No SLACK_* variable from the outside (OAuth mode stays off); the bot token, signing
+    secret and SLACK_API_URL point at `slack_api`."""
+    for name in [name for name in os.environ if name.startswith("SLACK_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("SLACK_API_URL", slack_api.url)
+    return slack_api

@@ -12,6 +12,7 @@ import bot.service
 from advisor import Ask, Done, Platform, Tier, advance, parse_proposal
 from bot.bootstrap import DatabaseNotReadyError, open_advisor
 from bot.service import Advisor, Place, Proposer
+from storage import make_engine, make_session_factory
 
 ANSWERS = [
     "Spare-part demand per warehouse",
@@ -153,3 +154,32 @@ def test_a_server_database_behind_the_schema_is_not_upgraded_silently(database_u
         return
     with pytest.raises(DatabaseNotReadyError, match="mlops-advisor db upgrade"):
         open_advisor(database_url)
+
+
+def test_only_a_waiting_interview_is_active(advisor_on: Callable[[], Advisor]) -> None:
+    advisor = advisor_on()
+    assert not advisor.is_active("k")
+    advisor.current("k")
+    assert advisor.is_active("k")
+    advisor.answer("k", "cancel", proposer=WHO, place=WHERE)
+    assert not advisor.is_active("k")
+    for answer in ANSWERS:
+        advisor.answer("other", answer, proposer=WHO, place=WHERE)
+    assert not advisor.is_active("other")
+
+
+def test_an_event_is_delivered_once_across_replicas(advisor_on: Callable[[], Advisor]) -> None:
+    first, second = advisor_on(), advisor_on()
+    assert first.first_delivery("Ev1")
+    assert not second.first_delivery("Ev1")
+    assert second.first_delivery("Ev2")
+
+
+def test_ping_says_whether_the_database_answers(advisor_on: Callable[[], Advisor]) -> None:
+    advisor = advisor_on()
+    assert advisor.ping()
+    advisor.close()
+    # Port 9 on loopback: nothing listens there, so the connection is refused at once.
+    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")
+    with Advisor(make_session_factory(engine), on_close=engine.dispose) as broken:
+        assert not broken.ping()

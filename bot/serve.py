@@ -1,0 +1,62 @@
+"""`mlops-advisor serve`: the Slack app over HTTP (uvicorn) or Socket Mode."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+
+from bot.command_support import fail, load_policy, open_service
+
+__all__ = ["register"]
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `serve` to the command line."""
+    app.command("serve")(serve_command)
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
+    socket_mode: Annotated[
+        bool, typer.Option("--socket-mode", help="Connect out to Slack instead of listening.")
+    ] = False,
+) -> None:
+    """Serve the Slack app. Settings come from the environment (see README, "Slack")."""
+    # Imported here: the Slack and web stack is for `serve` only, and `assess` starts faster.
+    from bot.settings import Settings, SettingsError  # noqa: PLC0415
+
+    try:
+        settings = Settings().checked(socket_mode=socket_mode)
+    except SettingsError as error:
+        raise fail(str(error)) from None
+    if settings.oauth:
+        raise fail(
+            "multi-workspace OAuth (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET) is not available yet:"
+            " unset both and set SLACK_BOT_TOKEN to serve one workspace"
+        )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    policy = load_policy(settings.mlops_advisor_policy)
+    with open_service(settings.database_url, policy) as advisor:
+        from bot.slack.app import create_slack_app  # noqa: PLC0415
+
+        slack_app = create_slack_app(settings, advisor, socket_mode=socket_mode)
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode.async_handler import (  # noqa: PLC0415
+                AsyncSocketModeHandler,
+            )
+
+            assert settings.slack_app_token is not None  # checked above
+            handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
+            asyncio.run(handler.start_async())  # type: ignore[no-untyped-call]
+            return
+        import uvicorn  # noqa: PLC0415
+
+        from bot.slack.server import create_web_app  # noqa: PLC0415
+
+        uvicorn.run(create_web_app(slack_app, advisor), host=host, port=port, log_level="info")

@@ -1,0 +1,335 @@
+"""Block Kit messages for the Slack app: pure builders that fit Slack's limits for any input."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, Final
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.metadata import Metadata
+
+from advisor import Assessment, Question, Tier, UseCase
+from bot.neutralise import TRUNCATED, clip, for_slack
+
+__all__ = [
+    "ANSWER_ACTION_PREFIX",
+    "BUTTON_NOTE",
+    "BUTTON_TEXT_MAX",
+    "BUTTON_VALUE_MAX",
+    "COMMAND",
+    "FIELD_TEXT_MAX",
+    "HEADER_TEXT_MAX",
+    "ID_MAX",
+    "MESSAGE_BLOCKS_MAX",
+    "METADATA_EVENT_TYPE",
+    "SECTION_TEXT_MAX",
+    "TEXT_FALLBACK_MAX",
+    "VIEW_BLOCKS_MAX",
+    "WORDS_HINT",
+    "help_blocks",
+    "question_blocks",
+    "root_blocks",
+    "use_case_list_blocks",
+    "verdict_blocks",
+    "verdict_metadata",
+    "verdict_text",
+]
+
+# Slack's limits (see /work/shared/slack-platform.md). slack_sdk checks some of them when a block
+# is serialised; the block count per message and the length of section fields it does not.
+MESSAGE_BLOCKS_MAX: Final = 50
+VIEW_BLOCKS_MAX: Final = 100
+HEADER_TEXT_MAX: Final = 150
+SECTION_TEXT_MAX: Final = 3000
+FIELD_TEXT_MAX: Final = 2000
+BUTTON_TEXT_MAX: Final = 75
+BUTTON_VALUE_MAX: Final = 2000
+ID_MAX: Final = 255
+ACTIONS_ELEMENTS_MAX: Final = 25
+# The notification fallback `text` may be 40,000 characters; nobody reads more than this.
+TEXT_FALLBACK_MAX: Final = 3000
+
+# A button is too narrow for the long note; a lone ellipsis still shows the label was cut.
+BUTTON_NOTE: Final = "…"
+ANSWER_ACTION_PREFIX: Final = "mlops_answer"
+COMMAND: Final = "/mlops-check"
+METADATA_EVENT_TYPE: Final = "mlops_assessment_completed"
+WORDS_HINT: Final = "Reply in this thread. Any time: skip, back, help, cancel, restart."
+
+# Slack user ids (U…, or W… on Enterprise Grid). Anything else is shown, escaped, as text.
+_USER_ID: Final = re.compile(r"[UW][A-Z0-9]{2,}")
+# A proposer id longer than this is not an id; shown as text, it need not fill the line.
+_SHOWN_ID_MAX: Final = 60
+_SCORE_NAMES: Final = (
+    ("business_case", "Business case"),
+    ("mlops_need", "MLOps need"),
+    ("readiness", "Readiness"),
+)
+
+
+def question_blocks(
+    question: Question,
+    *,
+    reason: str | None = None,
+    example: str | None = None,
+    number: int | None = None,
+) -> list[Block]:
+    """One interview question: prompt, answer buttons, the commands hint and any re-prompt reason.
+
+    `reason` and `example` (from a Reprompt) may quote the person's own words: they are
+    neutralised. Buttons carry `action_id` `mlops_answer:<index>` (unique within a message, as
+    Slack requires per block) and the choice's value; the index is authoritative.
+    """
+    blocks: list[Block] = []
+    if reason is not None or example is not None:
+        lines = []
+        if reason is not None:
+            lines.append(f":warning: {clip(for_slack(reason), SECTION_TEXT_MAX // 2)}")
+        if example is not None:
+            lines.append(f"_For example:_ {clip(for_slack(example), SECTION_TEXT_MAX // 2 - 30)}")
+        blocks.append(_section("\n".join(lines)))
+    prefix = f"{number}. " if number is not None else ""
+    # Clip inside the asterisks so the bold survives the cut.
+    prompt = clip(prefix + question.prompt, SECTION_TEXT_MAX - 2)
+    blocks.append(_section(f"*{prompt}*"))
+
+    options = _answer_options(question)
+    room = MESSAGE_BLOCKS_MAX - len(blocks) - 2  # the hint, and a line for buttons left out
+    shown = options[: room * ACTIONS_ELEMENTS_MAX]
+    for start in range(0, len(shown), ACTIONS_ELEMENTS_MAX):
+        buttons = [
+            _answer_button(index, label, value)
+            for index, (label, value) in enumerate(
+                shown[start : start + ACTIONS_ELEMENTS_MAX], start=start
+            )
+        ]
+        blocks.append(ActionsBlock(elements=buttons))
+    if len(options) > len(shown):
+        blocks.append(_context(f"…and {len(options) - len(shown)} more choices: type yours."))
+    blocks.append(_context(WORDS_HINT))
+    return blocks
+
+
+def verdict_blocks(
+    title: str, assessment: Assessment, *, use_case_id: int | None = None
+) -> list[Block]:
+    """The verdict: tier, three scores, each flag with its quoted evidence, setup and next steps.
+
+    The title and the evidence are the proposer's words and are neutralised; the tier label,
+    setup, steps and questions come from our policy and go in as they are, clipped.
+    """
+    scores = assessment.scores
+    head: list[Block] = [
+        HeaderBlock(text=_plain(assessment.tier.label, HEADER_TEXT_MAX)),
+        _section(f"*{_typed(title, SECTION_TEXT_MAX - 40)}*{_id(use_case_id)}"),
+        SectionBlock(
+            fields=[
+                _mrkdwn(f"*{name}*\n{getattr(scores, key)}/100", FIELD_TEXT_MAX)
+                for key, name in _SCORE_NAMES
+            ]
+        ),
+        _section(f"*Recommended setup*\n{assessment.recommended_setup}"),
+    ]
+    tail: list[Block] = [DividerBlock()]
+    if assessment.next_steps:
+        steps = (f"{n}. {step}" for n, step in enumerate(assessment.next_steps, start=1))
+        tail.append(_section("*Next steps*\n" + "\n".join(steps)))
+    if assessment.follow_up_questions:
+        questions = (f"• {question}" for question in assessment.follow_up_questions)
+        tail.append(_section("*Questions for the proposer*\n" + "\n".join(questions)))
+    if use_case_id is not None:
+        tail.append(_context(f"Use case #{use_case_id} · `{COMMAND} show {use_case_id}`"))
+
+    flags: list[Block] = []
+    if assessment.signals:
+        flags.append(DividerBlock())
+        room = MESSAGE_BLOCKS_MAX - len(head) - len(tail) - len(flags)
+        signals = assessment.signals
+        shown = signals if len(signals) <= room else signals[: room - 1]
+        for signal in shown:
+            field = clip(for_slack(signal.field), 100)
+            label = f"*:triangular_flag_on_post: {signal.flag.value}* · from `{field}`\n"
+            evidence = clip(
+                _one_line(for_slack(signal.evidence)), SECTION_TEXT_MAX - len(label) - 2
+            )
+            flags.append(_section(f"{label}\u201c{evidence}\u201d"))
+        if len(shown) < len(signals):
+            rest = signals[len(shown) :]
+            names = ", ".join(dict.fromkeys(signal.flag.value for signal in rest))
+            flags.append(_context(f"…and {len(rest)} more pieces of evidence ({names})."))
+    return [*head, *flags, *tail]
+
+
+def verdict_text(title: str, assessment: Assessment, *, use_case_id: int | None = None) -> str:
+    """The plain `text` of a verdict message: what notifications and screen readers show."""
+    scores = assessment.scores
+    flags = ", ".join(flag.value for flag in assessment.flags) or "none"
+    text = (
+        f"{assessment.tier.label}{_id(use_case_id)}: {_typed(title, TEXT_FALLBACK_MAX)}. "
+        f"Business case {scores.business_case}/100, MLOps need {scores.mlops_need}/100, "
+        f"readiness {scores.readiness}/100. Flags: {flags}."
+    )
+    return clip(text, TEXT_FALLBACK_MAX)
+
+
+def verdict_metadata(use_case_id: int, assessment: Assessment) -> dict[str, Any]:
+    """Message metadata so other automations can read the verdict without parsing the text."""
+    payload = {
+        "use_case_id": use_case_id,
+        "tier": assessment.tier.value,
+        "flags": [flag.value for flag in assessment.flags],
+        "scores": assessment.scores.model_dump(mode="json"),
+    }
+    return Metadata(event_type=METADATA_EVENT_TYPE, event_payload=payload).to_dict()
+
+
+def root_blocks(
+    proposer_id: str,
+    title: str | None,
+    *,
+    tier: Tier | None = None,
+    use_case_id: int | None = None,
+) -> list[Block]:
+    """The root message of a use case's thread; posted at the start, updated with the tier.
+
+    The proposer mention is the only mention the app builds, and only from a well-formed user id.
+    """
+    if _USER_ID.fullmatch(proposer_id):
+        who = f"<@{proposer_id}>"
+    else:
+        who = _typed(proposer_id, _SHOWN_ID_MAX, empty="Someone")
+    if title is None:
+        line = f"{who} started an MLOps check{_id(use_case_id)}."
+    else:
+        shown = _typed(title, SECTION_TEXT_MAX - len(who) - 60)
+        line = f"{who} started an MLOps check{_id(use_case_id)}: *{shown}*"
+    blocks: list[Block] = [_section(line)]
+    if tier is None:
+        blocks.append(_context("Answer the questions in this thread; the verdict lands here."))
+    else:
+        blocks.append(_section(f"Verdict: *{tier.label}*"))
+        if use_case_id is not None:
+            blocks.append(_context(f"Details: `{COMMAND} show {use_case_id}`"))
+    return blocks
+
+
+def help_blocks() -> list[Block]:
+    """What `/mlops-check` can do, one line per subcommand."""
+    # `<title>` would be read as a Slack token: the angle brackets are written escaped.
+    lines = [
+        ("new &lt;title&gt;", "start a check of a use case, in a thread here"),
+        ("form", "describe a use case in a form instead"),
+        ("list", "the use cases in this workspace and their verdicts"),
+        ("show ID", "a use case's latest verdict"),
+        ("delete ID", "delete a use case you proposed"),
+        ("help", "this message"),
+    ]
+    text = "\n".join(f"`{COMMAND} {usage}`: {what}" for usage, what in lines)
+    return [
+        HeaderBlock(text=_plain("MLOps check", HEADER_TEXT_MAX)),
+        _section("How much MLOps does a machine-learning idea really need? Ask me:"),
+        _section(text),
+        _context("In a check's thread, any time: skip, back, help, cancel, restart."),
+    ]
+
+
+def use_case_list_blocks(
+    use_cases: Sequence[UseCase], *, heading: str, max_blocks: int = MESSAGE_BLOCKS_MAX
+) -> list[Block]:
+    """A list of use cases (for `list` and App Home): title, verdict, proposer and date.
+
+    `max_blocks` is 50 for a message and up to 100 for a Home view; when the list is longer the
+    last block says how many were left out. The heading is neutralised too, as callers may put
+    a person's name in it.
+    """
+    max_blocks = min(max(max_blocks, 3), VIEW_BLOCKS_MAX)
+    title = _typed(heading, HEADER_TEXT_MAX, empty="Use cases")
+    blocks: list[Block] = [HeaderBlock(text=_plain(title, HEADER_TEXT_MAX))]
+    if not use_cases:
+        blocks.append(_section(f"No use cases yet. Start one with `{COMMAND} new &lt;title&gt;`."))
+        return blocks
+    room = max_blocks - len(blocks)
+    shown = use_cases if len(use_cases) <= room else use_cases[: room - 1]
+    blocks.extend(_section(_use_case_line(use_case)) for use_case in shown)
+    if len(shown) < len(use_cases):
+        more = len(use_cases) - len(shown)
+        blocks.append(_context(f"…and {more} more. See one with `{COMMAND} show ID`."))
+    return blocks
+
+
+def _use_case_line(use_case: UseCase) -> str:
+    if use_case.latest is not None:
+        verdict = use_case.latest.assessment.tier.label
+        when = f"assessed {use_case.latest.created_at.date().isoformat()}"
+    else:
+        verdict = use_case.status.value.replace("_", " ")
+        when = f"started {use_case.created_at.date().isoformat()}"
+    details = [verdict, when]
+    name = _typed(use_case.proposer_name or "", 100, empty="")
+    if name:
+        # A name, never a mention: a list must not ping everyone in it.
+        details.insert(1, name)
+    second = clip(" · ".join(details), 500)
+    title = _typed(use_case.title, SECTION_TEXT_MAX - len(second) - 30)
+    return f"*#{use_case.id} {title}*\n{second}"
+
+
+def _answer_options(question: Question) -> list[tuple[str, str]]:
+    if question.kind == "choice":
+        return [(choice.label, choice.value) for choice in question.choices]
+    if question.kind == "yes_no":
+        return [("Yes", "yes"), ("No", "no")]
+    return []
+
+
+def _answer_button(index: int, label: str, value: str) -> ButtonElement:
+    # A value cut short would be a different value: past the limit the index stands alone.
+    return ButtonElement(
+        text=_plain(label, BUTTON_TEXT_MAX, BUTTON_NOTE),
+        action_id=f"{ANSWER_ACTION_PREFIX}:{index}",
+        value=value if len(value) <= BUTTON_VALUE_MAX else str(index),
+    )
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=_mrkdwn(text, SECTION_TEXT_MAX))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[_mrkdwn(text, SECTION_TEXT_MAX)])
+
+
+def _mrkdwn(text: str, limit: int) -> MarkdownTextObject:
+    # verbatim: without it Slack pre-parses the text, links bare URLs and channel names and
+    # turns some bare mentions into real ones; our own `<@U…>` token still works with it.
+    return MarkdownTextObject(text=clip(text, limit), verbatim=True)
+
+
+def _plain(text: str, limit: int, note: str = TRUNCATED) -> PlainTextObject:
+    return PlainTextObject(text=clip(_one_line(text), limit, note) or "-")
+
+
+def _typed(text: str, limit: int, empty: str = "(untitled)") -> str:
+    # A person's words on one line, neutralised and clipped; Slack rejects an empty text object,
+    # and a title of nothing but control characters or bidi overrides is empty once neutralised.
+    return clip(_one_line(for_slack(text)), limit) or empty
+
+
+def _one_line(text: str) -> str:
+    # A newline in a title or a quote would break the line it sits in (and could fake a new one).
+    return " ".join(text.split())
+
+
+def _id(use_case_id: int | None) -> str:
+    return "" if use_case_id is None else f" (#{use_case_id})"

@@ -1,0 +1,38 @@
+"""The HTTP face of the Slack app: Slack's requests at /slack/events, and /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.service import Advisor
+
+__all__ = ["create_web_app"]
+
+
+def create_web_app(slack_app: AsyncApp, advisor: Advisor) -> Starlette:
+    """An ASGI app for a production server (uvicorn), not Bolt's development server."""
+    handler = AsyncSlackRequestHandler(slack_app)
+
+    async def slack_events(request: Request) -> Response:
+        # Commands, events and interactivity all arrive here; Bolt verifies the signature and
+        # answers 401 to forged or stale (older than 5 minutes) requests.
+        return await handler.handle(request)
+
+    async def healthz(_: Request) -> Response:
+        if await asyncio.to_thread(advisor.ping):
+            return PlainTextResponse("ok")
+        return PlainTextResponse("the database does not answer", status_code=503)
+
+    return Starlette(
+        routes=[
+            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )

@@ -1,0 +1,124 @@
+"""Echoed text cannot ping, link or hide anything, in the terminal or in Slack; clips stay whole."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.neutralise import TRUNCATED, clip, for_slack, for_terminal, from_slack_event
+
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+TOKENS = [
+    "<!channel>",
+    "<!here>",
+    "<!everyone>",
+    "<@U0BADGUY>",
+    "<!subteam^S1>",
+    "<#C123|general>",
+    "<https://evil.example|https://bank.example>",
+    "<mailto:a@evil.example|boss@bank.example>",
+]
+
+
+def test_for_terminal_still_strips_escapes_and_bidi() -> None:
+    assert for_terminal("a\x1b[2Jb\u202ec\nd\te") == "a[2Jbc\nd\te"
+
+
+@pytest.mark.parametrize("token", TOKENS)
+def test_slack_tokens_become_literal_text(token: str) -> None:
+    shown = for_slack(token)
+    assert "<" not in shown
+    assert ">" not in shown
+    assert shown == token.replace("<", "&lt;").replace(">", "&gt;")
+
+
+@pytest.mark.parametrize("token", TOKENS)
+def test_event_text_is_escaped_exactly_once(token: str) -> None:
+    # Slack sends the typed `<!channel>` as a token and a typed `&lt;` as `&amp;lt;`.
+    assert for_slack(from_slack_event(token)) == for_slack(token)
+
+
+def test_already_escaped_event_text_is_not_double_escaped() -> None:
+    assert for_slack(from_slack_event("&lt;!channel&gt;")) == "&lt;!channel&gt;"
+    assert for_slack(from_slack_event("a &amp; b")) == "a &amp; b"
+    assert for_slack("a & b") == "a &amp; b"
+
+
+def test_a_literally_typed_entity_survives_the_round_trip() -> None:
+    # The person typed `&lt;`; Slack delivered `&amp;lt;`; it must show as `&lt;` again.
+    assert from_slack_event("&amp;lt;") == "&lt;"
+    assert for_slack(from_slack_event("&amp;lt;")) == "&amp;lt;"
+
+
+def test_from_slack_event_decodes_only_slacks_three_entities() -> None:
+    assert from_slack_event("&quot;&#60;&nbsp;") == "&quot;&#60;&nbsp;"
+    assert from_slack_event("&amp;amp;") == "&amp;"
+
+
+def test_control_characters_and_bidi_overrides_go_newlines_stay() -> None:
+    assert for_slack("a\x1b[2Jb\u202ec\u2066d\x00e\nf\tg") == "a[2Jbcde\nf\tg"
+
+
+def test_bare_broadcast_words_stay_words() -> None:
+    # Slack pings a bare @here only with link_names/parse=full, which the app never uses.
+    shown = for_slack("@channel @here @everyone please look")
+    assert shown == "@channel @here @everyone please look"
+    assert "<!" not in shown
+
+
+def test_mrkdwn_styling_is_left_alone() -> None:
+    assert for_slack("*bold* _it_ ~strike~ `code`") == "*bold* _it_ ~strike~ `code`"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_for_slack_output_is_inert_and_reversible(text: str) -> None:
+    shown = for_slack(text)
+    assert "<" not in shown
+    assert ">" not in shown
+    assert not UNSAFE.search(shown)
+    assert from_slack_event(shown) == for_terminal(text)
+
+
+def test_clip_leaves_short_text_alone() -> None:
+    assert clip("abc", 3) == "abc"
+    assert clip("", 10) == ""
+
+
+def test_clip_fits_the_limit_and_ends_with_the_note() -> None:
+    clipped = clip("x" * 10_000, 3000)
+    assert len(clipped) == 3000
+    assert clipped.endswith(TRUNCATED)
+    assert clip("abcdef", 4, "…") == "abc…"
+
+
+def test_clip_with_a_tiny_limit_still_fits() -> None:
+    assert clip("x" * 100, 5) == TRUNCATED[:5]
+    assert clip("x" * 100, 0) == ""
+
+
+@pytest.mark.parametrize("limit", range(len(TRUNCATED) + 1, 60))
+def test_clip_never_cuts_an_entity(limit: int) -> None:
+    text = for_slack("a<b & c>d " * 20)
+    clipped = clip(text, limit)
+    assert len(clipped) <= limit
+    assert clipped.endswith(TRUNCATED)
+    head = clipped.removesuffix(TRUNCATED)
+    assert text.startswith(head)
+    assert "&" not in re.sub("&(amp|lt|gt);", "", head)
+
+
+@pytest.mark.parametrize("limit", range(len(TRUNCATED) + 1, 40))
+def test_clip_never_cuts_a_token_we_built(limit: int) -> None:
+    clipped = clip("hi <@U012ABCDEF> and <!date^1392734382^{date}|Feb 18> " * 3, limit)
+    head = clipped.removesuffix(TRUNCATED)
+    assert head.count("<") == head.count(">")
+
+
+def test_clip_leaves_no_half_emoji_joiner() -> None:
+    family = "\U0001f469\u200d\U0001f4bb"  # woman technologist: woman, ZWJ, laptop
+    clipped = clip(family * 10, len(TRUNCATED) + 2)
+    assert not clipped.removesuffix(TRUNCATED).endswith("\u200d")
