@@ -24,10 +24,12 @@ from advisor.portfolio import (
     AuditAction,
     AuditEntry,
     Platform,
+    PortfolioSummary,
     SessionStatus,
     StoredAssessment,
     UseCase,
     UseCaseStatus,
+    summarize_portfolio,
 )
 from advisor.proposal import (
     Origin,
@@ -60,6 +62,7 @@ __all__ = [
     "Platform",
     "Policy",
     "PolicyError",
+    "PortfolioSummary",
     "Proposal",
     "ProposalError",
     "Question",
@@ -83,4 +86,5 @@ __all__ = [
     "parse_policy",
     "parse_proposal",
     "start",
+    "summarize_portfolio",
 ]

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from advisor.assessment import Assessment
+from advisor.assessment import Assessment, Flag, Tier
 from advisor.proposal import Proposal
 
 __all__ = [
     "AuditAction",
     "AuditEntry",
     "Platform",
+    "PortfolioSummary",
     "SessionStatus",
     "StoredAssessment",
     "UseCase",
     "UseCaseStatus",
+    "summarize_portfolio",
 ]
 
 
@@ -95,3 +98,45 @@ class AuditEntry(_Record):
     action: AuditAction
     use_case_id: int | None = None
     details: dict[str, Any] = {}
+
+
+class PortfolioSummary(_Record):
+    """The portfolio in numbers: how many use cases, their verdicts, what they are worth."""
+
+    use_cases: int
+    assessed: int
+    by_tier: dict[Tier, int]
+    flagged: dict[Flag, int]
+    annual_value_eur: float
+    annual_cost_eur: float
+
+
+def summarize_portfolio(use_cases: Iterable[UseCase]) -> PortfolioSummary:
+    """Count verdicts and flags and add up the stated yearly value and cost.
+
+    Value and cost are summed over use cases that state them; a use case without a verdict yet
+    counts in the size only.
+    """
+    by_tier = dict.fromkeys(Tier, 0)
+    flagged = dict.fromkeys(Flag, 0)
+    total = assessed = 0
+    value = cost = 0.0
+    for use_case in use_cases:
+        total += 1
+        value += use_case.proposal.annual_value_eur or 0.0
+        cost += use_case.proposal.annual_cost_eur or 0.0
+        if use_case.latest is None:
+            continue
+        assessed += 1
+        assessment = use_case.latest.assessment
+        by_tier[assessment.tier] += 1
+        for flag in assessment.flags:
+            flagged[flag] += 1
+    return PortfolioSummary(
+        use_cases=total,
+        assessed=assessed,
+        by_tier=by_tier,
+        flagged=flagged,
+        annual_value_eur=value,
+        annual_cost_eur=cost,
+    )
