@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.command_support import fail, load_policy, open_service
+from bot.command_support import database_url_or_default, fail, load_policy, open_service
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from bot.settings import Settings
 
 __all__ = ["register"]
 
@@ -35,17 +43,21 @@ def serve_command(
         settings = Settings().checked(socket_mode=socket_mode)
     except SettingsError as error:
         raise fail(str(error)) from None
-    if settings.oauth:
-        raise fail(
-            "multi-workspace OAuth (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET) is not available yet:"
-            " unset both and set SLACK_BOT_TOKEN to serve one workspace"
-        )
+    present_but_empty = [
+        name
+        for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+        if name in os.environ and not os.environ[name].strip()
+    ]
+    if present_but_empty and not settings.oauth:
+        # Bolt reads these itself and switches to file-based OAuth when they merely exist.
+        empty = " and ".join(present_but_empty)
+        raise fail(f"{empty} set but empty: unset it to serve one workspace")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     policy = load_policy(settings.mlops_advisor_policy)
-    with open_service(settings.database_url, policy) as advisor:
+    with open_service(settings.database_url, policy) as advisor, _oauth_engine(settings) as engine:
         from bot.slack.app import create_slack_app  # noqa: PLC0415
 
-        slack_app = create_slack_app(settings, advisor, socket_mode=socket_mode)
+        slack_app = create_slack_app(settings, advisor, socket_mode=socket_mode, engine=engine)
         if socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import (  # noqa: PLC0415
                 AsyncSocketModeHandler,
@@ -60,3 +72,19 @@ def serve_command(
         from bot.slack.server import create_web_app  # noqa: PLC0415
 
         uvicorn.run(create_web_app(slack_app, advisor), host=host, port=port, log_level="info")
+
+
+@contextmanager
+def _oauth_engine(settings: Settings) -> Iterator[Engine | None]:
+    """With OAuth, an engine on the portfolio's database (already at head: `open_service` made
+    sure) for slack-sdk's installation and state stores; None for one workspace's bot token."""
+    if not settings.oauth:
+        yield None
+        return
+    from storage import make_engine  # noqa: PLC0415
+
+    engine = make_engine(database_url_or_default(settings.database_url))
+    try:
+        yield engine
+    finally:
+        engine.dispose()

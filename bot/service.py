@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,6 +22,7 @@ from advisor import (
     InterviewState,
     Platform,
     Policy,
+    PortfolioSummary,
     Proposal,
     SessionStatus,
     Step,
@@ -31,6 +32,7 @@ from advisor import (
     advance,
     assess,
     start,
+    summarize_portfolio,
 )
 from storage import (
     NEW_SESSION,
@@ -48,7 +50,7 @@ from storage import (
     session_status,
 )
 
-__all__ = ["Advisor", "Place", "Proposer", "Turn", "utc_now"]
+__all__ = ["Advisor", "FormSession", "Place", "Proposer", "Turn", "utc_now"]
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +79,15 @@ class Place:
     workspace_id: str | None = None
     channel_id: str | None = None
     thread_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FormSession:
+    """A form's saved state: the adapter's JSON, its version (for `save_form_session`), status."""
+
+    data: dict[str, Any]
+    version: int
+    status: SessionStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +225,75 @@ class Advisor:
         with self._sessions() as session:
             return session_status(session, key) is SessionStatus.ACTIVE
 
+    # Forms (a whole interview in one go, e.g. a Slack modal) --------------------------------
+
+    def form_session(self, key: str) -> FormSession | None:
+        """A form's state as its adapter saved it (any JSON object), or None if there is none.
+
+        Forms keep their sessions apart from chat interviews by their keys' prefix; the
+        engine's state is inside `data`, in whatever shape the adapter chose.
+        """
+        with self._sessions() as session:
+            loaded = load_session(session, key)
+            status = session_status(session, key)
+        if loaded is None or status is None:
+            return None
+        return FormSession(data=loaded[0], version=loaded[1], status=status)
+
+    def save_form_session(
+        self,
+        key: str,
+        data: dict[str, Any],
+        *,
+        version: int,
+        status: SessionStatus = SessionStatus.ACTIVE,
+    ) -> int | None:
+        """Save a form's state if nobody did since `version` (NEW_SESSION creates it).
+
+        Returns the new version, or None when another request saved first (the same page sent
+        twice): the caller must not act on its answers.
+        """
+        try:
+            with self._sessions.begin() as session:
+                return save_session(session, key, data, version, now=self._clock(), status=status)
+        except StaleSessionError:
+            return None
+
+    def store_proposal(
+        self,
+        proposal: Proposal,
+        *,
+        proposer: Proposer,
+        place: Place,
+        session_key: str | None = None,
+    ) -> UseCase:
+        """Assess and store a complete proposal as a use case, exactly as a finished interview.
+
+        With `session_key`, the form session that collected it is linked to the use case in the
+        same transaction, so deleting the use case deletes the answers kept there too.
+        """
+        for attempt in range(1, _SAVE_ATTEMPTS + 1):
+            try:
+                with self._sessions.begin() as session:
+                    now = self._clock()
+                    use_case = self._store(session, proposal, proposer, place, now)
+                    loaded = load_session(session, session_key) if session_key else None
+                    if session_key is not None and loaded is not None:
+                        save_session(
+                            session,
+                            session_key,
+                            loaded[0],
+                            loaded[1],
+                            now=now,
+                            use_case_id=use_case.id,
+                            status=SessionStatus.FINISHED,
+                        )
+                    return use_case
+            except StaleSessionError:
+                if attempt == _SAVE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
     # Platform plumbing ----------------------------------------------------------------------
 
     def first_delivery(self, event_id: str) -> bool:
@@ -265,6 +345,10 @@ class Advisor:
             return list_use_cases(
                 session, proposer_id=proposer_id, workspace_id=workspace_id, limit=limit
             )
+
+    def summary(self, *, workspace_id: str | None = None) -> PortfolioSummary:
+        """The portfolio (of one workspace, or all) in numbers."""
+        return summarize_portfolio(self.use_cases(workspace_id=workspace_id))
 
     def use_case(self, use_case_id: int) -> UseCase | None:
         with self._sessions() as session:

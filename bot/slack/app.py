@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
@@ -22,11 +23,15 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from advisor import Ask, Cancelled, Done, Platform, Reprompt, Step, UseCase
+from advisor import Ask, Cancelled, Done, Platform, Proposal, Reprompt, SessionStatus, Step, UseCase
 from bot.neutralise import for_slack, from_slack_event
 from bot.service import Advisor, Place, Proposer, Turn
 from bot.settings import Settings
 from bot.slack.blocks import (
+    FORM_CALLBACK_ID,
+    form_error_text,
+    form_root_blocks,
+    form_view,
     help_blocks,
     question_blocks,
     root_blocks,
@@ -35,6 +40,21 @@ from bot.slack.blocks import (
     verdict_metadata,
     verdict_text,
 )
+from bot.slack.form import (
+    Finished,
+    FormMeta,
+    FormState,
+    PageErrors,
+    answers_from_values,
+    new_form,
+    page_questions,
+    submit_page,
+)
+from storage import NEW_SESSION
+
+if TYPE_CHECKING:
+    from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+    from sqlalchemy import Engine
 
 __all__ = ["COMMAND", "create_slack_app"]
 
@@ -50,13 +70,36 @@ _CANNOT_POST_TEXT: Final = (
     "I can't post in this channel. Invite me with `/invite @MLOps Advisor` and try again, "
     "or run /mlops-check in a direct message with me."
 )
+_APOLOGY: Final = (
+    "Sorry, something went wrong on my side. Your answers so far are saved: reply in the "
+    "thread to carry on, or try again in a minute."
+)
+_FORM_CANNOT_POST_TEXT: Final = (
+    "I can't post in the channel where you opened the form, so your check is here instead. "
+    "Invite me there with `/invite @MLOps Advisor` to have the next one posted there."
+)
+_FORM_RESENT: Final = "This page was already sent. Close the form and run /mlops-check form again."
+_FORM_LOST: Final = (
+    "Sorry, something went wrong on my side while storing the check you described in the "
+    "form. Please try again in a minute with /mlops-check form."
+)
 _T = TypeVar("_T")
 
 
 def create_slack_app(
-    settings: Settings, advisor: Advisor, *, socket_mode: bool = False
+    settings: Settings,
+    advisor: Advisor,
+    *,
+    socket_mode: bool = False,
+    engine: Engine | None = None,
 ) -> AsyncApp:
-    """The Bolt app with the advisor's listeners, on the settings' workspace token."""
+    """The Bolt app with the advisor's listeners, on the settings' workspace token or, when
+    `settings.oauth`, on each installing workspace's token (multi-workspace OAuth).
+
+    OAuth keeps installations in the portfolio's database: `engine` is required then, on that
+    database migrated to head. Every Web API client (listeners', the install flow's) uses
+    `settings.slack_api_url`.
+    """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = AsyncWebClient(
         token=token,
@@ -70,23 +113,45 @@ def create_slack_app(
         ],
     )
     secret = settings.slack_signing_secret
+    # OAuth only when the settings ask for it, with our stores. (Bolt also switches to OAuth on
+    # its own, with files under the home directory, whenever SLACK_CLIENT_ID and
+    # SLACK_CLIENT_SECRET exist in the environment, even empty: Settings ignores empty ones.)
+    oauth = _oauth_settings(settings, engine)
     app = AsyncApp(
+        # Bolt copies this client's base URL and retry handlers into each request's client, and
+        # the install flow calls oauth.v2.access with it.
         client=client,
         signing_secret=secret.get_secret_value() if secret else None,
         # Socket Mode's WebSocket is authenticated by the app token; there is nothing to sign.
         request_verification_enabled=not socket_mode,
         process_before_response=False,
-        # Explicitly no OAuth: Bolt would switch to it on its own when SLACK_CLIENT_ID is set.
-        installation_store=None,
-        oauth_settings=None,
+        # Given to the app as well as to the OAuth settings, so Bolt authorizes requests with
+        # `client` (SLACK_API_URL) rather than a default client on slack.com.
+        installation_store=oauth.installation_store if oauth else None,
+        installation_store_bot_only=True if oauth else None,
+        oauth_settings=oauth,
     )
     conversation = _Conversation(advisor, settings.mlops_advisor_admins)
     app.command(COMMAND)(conversation.on_command)
     app.event("message")(conversation.on_message)
     app.action(_ANSWER_ACTION)(conversation.on_button)
+    app.view(FORM_CALLBACK_ID)(conversation.on_form_submit)
+    app.view_closed(FORM_CALLBACK_ID)(conversation.on_form_closed)
     app.event("app_home_opened")(conversation.on_home_opened)
     app.error(conversation.on_error)
     return app
+
+
+def _oauth_settings(settings: Settings, engine: Engine | None) -> AsyncOAuthSettings | None:
+    """Bolt's OAuth settings when the settings ask for OAuth, else None."""
+    if not settings.oauth:
+        return None
+    if engine is None:
+        raise ValueError("OAuth keeps installations in the database: pass its engine")
+    # Imported here: only OAuth needs slack-sdk's SQLAlchemy stores (and greenlet with them).
+    from bot.slack.oauth import oauth_settings  # noqa: PLC0415
+
+    return oauth_settings(settings, engine)
 
 
 async def _work(function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
@@ -128,11 +193,15 @@ class _Conversation:
         self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         await ack()
-        verb, _, rest = (command.get("text") or "").strip().partition(" ")
+        # Command text comes escaped like message text (&, <, >): decoded once, escaped on echo.
+        verb, _, rest = from_slack_event(command.get("text") or "").strip().partition(" ")
         user = command["user_id"]
         match verb.lower():
             case "" | "new":
                 await self._start(client, respond, command, title=rest.strip())
+            case "form":
+                # First, before any database work: the trigger id expires after 3 seconds.
+                await self._open_form(client, command, title=rest.strip())
             case "list":
                 mine = await _work(self._advisor.use_cases, proposer_id=user, limit=20)
                 await respond(
@@ -334,6 +403,134 @@ class _Conversation:
             ],
         )
 
+    # The form: `/mlops-check form` ----------------------------------------------------------
+    # The same interview as a paged modal (see bot/slack/form.py). The form's state lives in the
+    # database under `FormMeta.key`; the modal's private_metadata only names it.
+
+    async def _open_form(self, client: AsyncWebClient, command: dict[str, Any], title: str) -> None:
+        form = new_form(self._advisor.catalogue, self._advisor.policy)
+        meta = FormMeta(
+            team=command.get("team_id", ""), channel=command["channel_id"], token=uuid.uuid4().hex
+        )
+        # The title was decoded with the rest of the command text: an input shows its initial
+        # value literally, so it gets the text as typed.
+        initial = {"title": title} if title else None
+        await client.views_open(
+            trigger_id=command["trigger_id"], view=self._form_page(form, meta, initial=initial)
+        )
+
+    def _form_page(
+        self, form: FormState, meta: FormMeta, *, initial: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        questions = page_questions(self._advisor.catalogue, form, self._advisor.policy)
+        return form_view(
+            questions,
+            page=form.number,
+            private_metadata=meta.at_page(form.number).encode(),
+            submit="Submit" if form.last else "Next",
+            initial=initial,
+        )
+
+    async def on_form_submit(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        # Answered within Slack's 3 seconds: the engine is pure, and the form's state is one
+        # row read and one written. Storing the use case and posting come after the ack.
+        meta = FormMeta.decode(view.get("private_metadata"))
+        user = body["user"]["id"]
+        if meta is None:
+            logger.warning("a form submission without our private_metadata")
+            await ack(response_action="clear")
+            return
+        key = meta.key(user)
+        saved = await _work(self._advisor.form_session, key)
+        if saved is None:
+            form, version = new_form(self._advisor.catalogue, self._advisor.policy), NEW_SESSION
+        elif saved.status is SessionStatus.ACTIVE:
+            form, version = FormState.model_validate(saved.data), saved.version
+        else:
+            await ack(response_action="clear")  # already finished (or closed) elsewhere
+            return
+        if meta.page != form.number:
+            # An older page of this form (sent twice, or from another window): show the current.
+            await ack(response_action="update", view=self._form_page(form, meta))
+            return
+        values = (view.get("state") or {}).get("values") or {}
+        outcome = submit_page(
+            self._advisor.catalogue, form, answers_from_values(values), self._advisor.policy
+        )
+        if isinstance(outcome, PageErrors):
+            errors = {block: form_error_text(reason) for block, reason in outcome.errors.items()}
+            await ack(response_action="errors", errors=errors)
+            return
+        finished = isinstance(outcome, Finished)
+        stored = await _work(
+            self._advisor.save_form_session,
+            key,
+            outcome.form.model_dump(mode="json"),
+            version=version,
+            status=SessionStatus.FINISHED if finished else SessionStatus.ACTIVE,
+        )
+        if stored is None:
+            await ack(response_action="errors", errors={form.page[0]: _FORM_RESENT})
+            return
+        if not isinstance(outcome, Finished):
+            await ack(response_action="update", view=self._form_page(outcome.form, meta))
+            return
+        await ack(response_action="clear")
+        try:
+            await self._finish_form(client, meta, user, key, outcome.proposal)
+        except Exception:
+            # Nobody is looking at a closed modal: say so in a direct message, then report.
+            try:
+                await client.chat_postMessage(channel=user, text=_FORM_LOST)
+            except Exception:
+                logger.exception("could not tell the user about the failure")
+            raise
+
+    async def _finish_form(
+        self, client: AsyncWebClient, meta: FormMeta, user: str, key: str, proposal: Proposal
+    ) -> None:
+        """Post the root message where the form was opened (else in a DM), store, post verdict."""
+        blocks = [b.to_dict() for b in form_root_blocks(user, proposal.title)]
+        text = "An MLOps check has been described."
+        try:
+            root = await client.chat_postMessage(channel=meta.channel, text=text, blocks=blocks)
+        except SlackApiError as error:
+            if error.response.get("error") not in _CANNOT_POST:
+                raise
+            # Ephemeral messages need the bot in the channel too: a direct message it is.
+            await client.chat_postMessage(channel=user, text=_FORM_CANNOT_POST_TEXT)
+            root = await client.chat_postMessage(channel=user, text=text, blocks=blocks)
+        thread = _Thread(team=meta.team, channel=root["channel"], root_ts=root["ts"], proposer=user)
+        use_case = await _work(
+            self._advisor.store_proposal,
+            proposal,
+            proposer=Proposer(id=user),
+            place=thread.place,
+            session_key=key,
+        )
+        await self._post_verdict(client, thread, use_case)
+
+    async def on_form_closed(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        """Cancel: nothing is kept of a form given up, as of a cancelled chat interview."""
+        await ack()
+        meta = FormMeta.decode(view.get("private_metadata"))
+        if meta is None:
+            return
+        key = meta.key(body["user"]["id"])
+        saved = await _work(self._advisor.form_session, key)
+        if saved is not None and saved.status is SessionStatus.ACTIVE:
+            await _work(
+                self._advisor.save_form_session,
+                key,
+                {},
+                version=saved.version,
+                status=SessionStatus.ABANDONED,
+            )
+
     # App Home ------------------------------------------------------------------------------
 
     async def on_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
@@ -348,16 +545,31 @@ class _Conversation:
 
     # Errors ----------------------------------------------------------------------------------
 
-    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+    async def on_error(
+        self, error: Exception, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         # Logged once, here, with the traceback; the person gets a short apology. The interview
         # state was saved before anything was posted, so the next reply carries on.
         logger.error("a Slack listener failed", exc_info=error)
+        try:
+            await self._apologise(body, client)
+        except Exception:  # the apology is a courtesy: its own failure must not hide the first
+            logger.exception("could not tell the user about the failure")
+
+    async def _apologise(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         response_url = body.get("response_url")
         if response_url:
             from slack_sdk.webhook.async_client import AsyncWebhookClient  # noqa: PLC0415
 
-            await AsyncWebhookClient(response_url).send(
-                text="Sorry, something went wrong on my side. Your answers are saved: "
-                "reply in the thread to carry on, or try again in a minute.",
-                response_type="ephemeral",
+            await AsyncWebhookClient(response_url).send(text=_APOLOGY, response_type="ephemeral")
+            return
+        event = body.get("event") or {}
+        channel = event.get("channel") or (body.get("channel") or {}).get("id")
+        user = event.get("user") or (body.get("user") or {}).get("id")
+        if channel and user:
+            await client.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                text=_APOLOGY,
+                thread_ts=event.get("thread_ts") or (body.get("message") or {}).get("thread_ts"),
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from slack_sdk.models.blocks import (
@@ -13,11 +13,17 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    InputBlock,
     MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
     PlainTextObject,
+    RadioButtonsElement,
     SectionBlock,
+    StaticSelectElement,
 )
 from slack_sdk.models.metadata import Metadata
+from slack_sdk.models.views import View
 
 from advisor import Assessment, Question, Tier, UseCase
 from bot.neutralise import TRUNCATED, clip, for_slack
@@ -29,14 +35,22 @@ __all__ = [
     "BUTTON_VALUE_MAX",
     "COMMAND",
     "FIELD_TEXT_MAX",
+    "FORM_ANSWER_ACTION",
+    "FORM_CALLBACK_ID",
+    "FORM_ERROR_MAX",
+    "FORM_INPUT_MAX",
     "HEADER_TEXT_MAX",
     "ID_MAX",
     "MESSAGE_BLOCKS_MAX",
     "METADATA_EVENT_TYPE",
+    "MODAL_TEXT_MAX",
     "SECTION_TEXT_MAX",
     "TEXT_FALLBACK_MAX",
     "VIEW_BLOCKS_MAX",
     "WORDS_HINT",
+    "form_error_text",
+    "form_root_blocks",
+    "form_view",
     "help_blocks",
     "question_blocks",
     "root_blocks",
@@ -66,6 +80,22 @@ ANSWER_ACTION_PREFIX: Final = "mlops_answer"
 COMMAND: Final = "/mlops-check"
 METADATA_EVENT_TYPE: Final = "mlops_assessment_completed"
 WORDS_HINT: Final = "Reply in this thread. Any time: skip, back, help, cancel, restart."
+
+# The form (`/mlops-check form`): a modal's title, submit and close are 24 characters at most;
+# an input takes 3000 characters (our answers 4000; Slack's input is the tighter); an inline
+# error 150; a select option's text 75 and its value 150, a select 100 options.
+FORM_CALLBACK_ID: Final = "mlops_form"
+FORM_ANSWER_ACTION: Final = "answer"
+MODAL_TEXT_MAX: Final = 24
+FORM_INPUT_MAX: Final = 3000
+FORM_ERROR_MAX: Final = 150
+INPUT_LABEL_MAX: Final = 2000
+PLACEHOLDER_MAX: Final = 150
+OPTION_TEXT_MAX: Final = 75
+OPTION_VALUE_MAX: Final = 150
+SELECT_OPTIONS_MAX: Final = 100
+# Fields answered in paragraphs rather than a line.
+_MULTILINE_FIELDS: Final = frozenset({"problem", "operating_plan", "notes"})
 
 # Slack user ids (U…, or W… on Enterprise Grid). Anything else is shown, escaped, as text.
 _USER_ID: Final = re.compile(r"[UW][A-Z0-9]{2,}")
@@ -222,6 +252,97 @@ def root_blocks(
         if use_case_id is not None:
             blocks.append(_context(f"Details: `{COMMAND} show {use_case_id}`"))
     return blocks
+
+
+def form_view(
+    questions: Sequence[Question],
+    *,
+    page: int,
+    private_metadata: str,
+    total: int | None = None,
+    title: str = "MLOps check",
+    submit: str = "Next",
+    initial: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A page of the form as a modal: one input block per question, block_id = question id.
+
+    Only questions that cannot be skipped (the title) are required. Numbers and money are text
+    inputs, read by the engine like chat replies ("200k a year"); choices are a select whose
+    option values are the choice values (or, past Slack's limit, the 1-based index the engine
+    also reads); yes/no are radio buttons. `initial` prefills answers by question id, as raw
+    text (inputs show it literally). Validated by slack_sdk when serialised.
+    """
+    where = f"Page {page}" if total is None else f"Page {page} of {total}"
+    blocks: list[Block] = [
+        _context(f"{where} · Only the title is required; answer the rest as you would in chat.")
+    ]
+    if any(question.follow_up_flag is not None for question in questions):
+        blocks.append(_section("One of your answers raised a question before we go on."))
+    room = VIEW_BLOCKS_MAX - len(blocks)
+    prefill = initial or {}
+    blocks.extend(_form_input(question, prefill.get(question.id)) for question in questions[:room])
+    view = View(
+        type="modal",
+        callback_id=FORM_CALLBACK_ID,
+        title=_plain(title, MODAL_TEXT_MAX, BUTTON_NOTE),
+        submit=_plain(submit, MODAL_TEXT_MAX, BUTTON_NOTE),
+        close=_plain("Cancel", MODAL_TEXT_MAX, BUTTON_NOTE),
+        blocks=blocks,
+        private_metadata=private_metadata,
+        notify_on_close=True,
+    )
+    return view.to_dict()
+
+
+def form_error_text(reason: str) -> str:
+    """An inline error under a form input: it may quote the person's words, so neutralised."""
+    return clip(_one_line(for_slack(reason)), FORM_ERROR_MAX) or "Please check this answer."
+
+
+def form_root_blocks(proposer_id: str, title: str | None) -> list[Block]:
+    """The root message of a check described in the form; updated with the verdict like any."""
+    line = root_blocks(proposer_id, title)[0]
+    return [line, _context("Described in a form; the verdict follows in this thread.")]
+
+
+def _form_input(question: Question, initial: str | None) -> InputBlock:
+    element: PlainTextInputElement | StaticSelectElement | RadioButtonsElement
+    if question.kind == "choice":
+        options = [
+            Option(
+                text=_plain(choice.label, OPTION_TEXT_MAX, BUTTON_NOTE),
+                value=choice.value if len(choice.value) <= OPTION_VALUE_MAX else str(number),
+            )
+            for number, choice in enumerate(question.choices[:SELECT_OPTIONS_MAX], start=1)
+        ]
+        element = StaticSelectElement(
+            action_id=FORM_ANSWER_ACTION,
+            placeholder=_plain("Choose one", PLACEHOLDER_MAX),
+            options=options,
+        )
+    elif question.kind == "yes_no":
+        element = RadioButtonsElement(
+            action_id=FORM_ANSWER_ACTION,
+            options=[
+                Option(text=_plain("Yes", OPTION_TEXT_MAX), value="yes"),
+                Option(text=_plain("No", OPTION_TEXT_MAX), value="no"),
+            ],
+        )
+    else:
+        element = PlainTextInputElement(
+            action_id=FORM_ANSWER_ACTION,
+            multiline=question.field in _MULTILINE_FIELDS,
+            max_length=FORM_INPUT_MAX,
+            placeholder=_plain(f"e.g. {question.example}", PLACEHOLDER_MAX),
+            initial_value=initial[:FORM_INPUT_MAX] if initial else None,
+        )
+    return InputBlock(
+        block_id=question.id,
+        label=_plain(question.prompt, INPUT_LABEL_MAX),
+        hint=_plain(question.help, INPUT_LABEL_MAX),
+        element=element,
+        optional=question.skippable,
+    )
 
 
 def help_blocks() -> list[Block]:

@@ -1,4 +1,8 @@
-"""The HTTP face of the Slack app: Slack's requests at /slack/events, and /healthz."""
+"""The HTTP face of the Slack app: Slack's requests at /slack/events, and /healthz.
+
+With OAuth (multi-workspace), also the install flow: /slack/install (the "Add to Slack" page)
+and /slack/oauth_redirect (where Slack sends the installer back). Without it those paths are 404.
+"""
 
 from __future__ import annotations
 
@@ -25,14 +29,24 @@ def create_web_app(slack_app: AsyncApp, advisor: Advisor) -> Starlette:
         # answers 401 to forged or stale (older than 5 minutes) requests.
         return await handler.handle(request)
 
+    async def oauth(request: Request) -> Response:
+        # Bolt's OAuth flow: the install page issues a state (stored in the database, and set as
+        # a cookie); the redirect checks both, exchanges the code and stores the installation.
+        return await handler.handle(request)
+
     async def healthz(_: Request) -> Response:
         if await asyncio.to_thread(advisor.ping):
             return PlainTextResponse("ok")
         return PlainTextResponse("the database does not answer", status_code=503)
 
-    return Starlette(
-        routes=[
-            Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
+    routes = [
+        Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    flow = slack_app.oauth_flow
+    if flow is not None:
+        routes += [
+            Route(flow.install_path, oauth, methods=["GET"]),
+            Route(flow.redirect_uri_path, oauth, methods=["GET"]),
         ]
-    )
+    return Starlette(routes=routes)

@@ -38,6 +38,11 @@ TEAM_ID = "T1"
 APP_ID = "A1"
 BOT_TOKEN = "xoxb-test-token"
 SIGNING_SECRET = "test-signing-secret"
+# What oauth.v2.access hands out: the workspace T9 installing the app through OAuth.
+INSTALLED_TEAM_ID = "T9"
+INSTALLED_BOT_TOKEN = "xoxb-installed"
+INSTALLED_BOT_USER_ID = "UBOT9"
+INSTALLER_USER_ID = "U9"
 
 # Arguments that slack-sdk (and Slack) carry as JSON strings inside form-encoded bodies.
 JSON_ARGUMENTS = frozenset(
@@ -244,7 +249,13 @@ class SlackApiDouble:
         if handler is None:
             return _Reply(200, {"ok": False, "error": "unknown_method"})
         authorization = headers.get("authorization", "")
-        if not authorization.startswith("Bearer ") and not args.get("token"):
+        if method in _CLIENT_CREDENTIAL_METHODS:
+            # The app authenticates with its client id and secret (HTTP Basic, as slack-sdk
+            # sends them, or as arguments), not with a token.
+            credentials = args.get("client_id") and args.get("client_secret")
+            if not authorization.startswith("Basic ") and not credentials:
+                return _Reply(200, {"ok": False, "error": "invalid_client_id"})
+        elif not authorization.startswith("Bearer ") and not args.get("token"):
             return _Reply(200, {"ok": False, "error": "not_authed"})
         return _Reply(200, handler(self, args))
 
@@ -403,6 +414,27 @@ def _users_info(double: SlackApiDouble, args: Mapping[str, Any]) -> dict[str, An
     return {"ok": True, "user": user}
 
 
+def _oauth_v2_access(double: SlackApiDouble, args: Mapping[str, Any]) -> dict[str, Any]:
+    # Any code is accepted; program `fail_next("oauth.v2.access", "invalid_code")` for a bad one.
+    if not args.get("code"):
+        return {"ok": False, "error": "invalid_code"}
+    return {
+        "ok": True,
+        "app_id": APP_ID,
+        "authed_user": {"id": INSTALLER_USER_ID},
+        "scope": "chat:write,chat:write.public,commands,channels:history,groups:history,im:history",
+        "token_type": "bot",
+        "access_token": INSTALLED_BOT_TOKEN,
+        "bot_user_id": INSTALLED_BOT_USER_ID,
+        "team": {"id": INSTALLED_TEAM_ID, "name": "Installed Workspace"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+    }
+
+
+# Methods Slack authenticates by the app's client id and secret rather than a token.
+_CLIENT_CREDENTIAL_METHODS = frozenset({"oauth.v2.access"})
+
 _DEFAULT_ANSWERS = {
     "auth.test": _auth_test,
     "chat.postMessage": _post_message,
@@ -414,6 +446,7 @@ _DEFAULT_ANSWERS = {
     "conversations.info": _conversations_info,
     "chat.getPermalink": _get_permalink,
     "users.info": _users_info,
+    "oauth.v2.access": _oauth_v2_access,
 }
 
 

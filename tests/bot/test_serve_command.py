@@ -26,6 +26,15 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"SLACK_SIGNING_SECRET": "s3cr3t-value"}, [], "SLACK_BOT_TOKEN"),
         ({"SLACK_BOT_TOKEN": "xoxb-1"}, ["--socket-mode"], "SLACK_APP_TOKEN"),
         (
+            {
+                "SLACK_SIGNING_SECRET": "s3cr3t-value",
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "SLACK_CLIENT_ID": "",
+            },
+            [],
+            "SLACK_CLIENT_ID set but empty",
+        ),
+        (
             {"SLACK_SIGNING_SECRET": "s3cr3t-value", "SLACK_BOT_TOKEN": "xapp-wrong-kind"},
             [],
             "SLACK_BOT_TOKEN",

@@ -7,13 +7,33 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import MetaData, inspect, text
 
 from storage.database import DEFAULT_DATABASE_URL, default_database_url, make_engine
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import Base
 
 TABLES = {"use_cases", "assessments", "interview_sessions", "processed_events", "audit_log"}
+# slack-sdk's OAuth stores (multi-workspace installs) keep their rows in the same database.
+SLACK_OAUTH_TABLES = {"slack_bots", "slack_installations", "slack_oauth_states"}
+
+
+def slack_oauth_metadata() -> MetaData:
+    """The OAuth stores' tables as the installed slack-sdk defines them (and the app uses them).
+
+    Migration 0002 spells them out; comparing it with slack-sdk's own definitions catches a
+    slack-sdk release that changes them (it then needs a migration of ours)."""
+    metadata = MetaData()
+    installations = SQLAlchemyInstallationStore
+    installations.build_bots_table(metadata, installations.default_bots_table_name)
+    installations.build_installations_table(
+        metadata, installations.default_installations_table_name
+    )
+    states = SQLAlchemyOAuthStateStore
+    states.build_oauth_states_table(metadata, states.default_table_name)
+    return metadata
 
 
 def test_upgrade_head_on_an_empty_database_creates_every_table(database):
@@ -23,13 +43,25 @@ def test_upgrade_head_on_an_empty_database_creates_every_table(database):
     upgrade(engine)
 
     assert current_revision(engine) == head_revision()
-    assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
+    assert set(inspect(engine).get_table_names()) == TABLES | SLACK_OAUTH_TABLES | {
+        "alembic_version"
+    }
 
 
 def test_models_and_migrations_do_not_drift(engine):
+    # Our models and slack-sdk's OAuth store tables together are the whole migrated schema.
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, [Base.metadata, slack_oauth_metadata()]) == []
+
+
+def test_slack_oauth_tables_match_slack_sdk_s_definitions(engine):
+    assert set(slack_oauth_metadata().tables) == SLACK_OAUTH_TABLES
+    inspector = inspect(engine)
+    assert {ix["name"] for ix in inspector.get_indexes("slack_bots")} == {"slack_bots_idx"}
+    assert {ix["name"] for ix in inspector.get_indexes("slack_installations")} == {
+        "slack_installations_idx"
+    }
 
 
 def test_constraint_names_follow_the_naming_convention(engine):
