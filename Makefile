@@ -37,6 +37,7 @@ test: lint typecheck pytest
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/assess_throughput.py
 	$(BIN)/python bench/import_throughput.py
+	$(BIN)/python bench/ack_latency.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -71,7 +71,15 @@ def serve_command(
 
         from bot.slack.server import create_web_app  # noqa: PLC0415
 
-        uvicorn.run(create_web_app(slack_app, advisor), host=host, port=port, log_level="info")
+        # No access log: a line per Slack request costs ack latency and says little; errors and
+        # the listeners' own logging still go out.
+        uvicorn.run(
+            create_web_app(slack_app, advisor),
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+        )
 
 
 @contextmanager

@@ -7,14 +7,16 @@ service is synchronous (SQLAlchemy), so its calls run in worker threads, never o
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.kwargs_injection.async_args import AsyncArgs
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -124,7 +126,9 @@ def create_slack_app(
         signing_secret=secret.get_secret_value() if secret else None,
         # Socket Mode's WebSocket is authenticated by the app token; there is nothing to sign.
         request_verification_enabled=not socket_mode,
-        process_before_response=False,
+        # Bolt answers Slack as soon as a listener returns, with no polling for the ack (its
+        # default polls every 10 ms); our listeners ack and hand the work to a task (after_ack).
+        process_before_response=True,
         # Given to the app as well as to the OAuth settings, so Bolt authorizes requests with
         # `client` (SLACK_API_URL) rather than a default client on slack.com.
         installation_store=oauth.installation_store if oauth else None,
@@ -132,12 +136,14 @@ def create_slack_app(
         oauth_settings=oauth,
     )
     conversation = _Conversation(advisor, settings.mlops_advisor_admins)
-    app.command(COMMAND)(conversation.on_command)
-    app.event("message")(conversation.on_message)
-    app.action(_ANSWER_ACTION)(conversation.on_button)
+    after_ack = conversation.after_ack
+    app.command(COMMAND)(after_ack(conversation.on_command))
+    app.event("message")(after_ack(conversation.on_message))
+    app.action(_ANSWER_ACTION)(after_ack(conversation.on_button))
+    # A form page is validated before the ack (the ack carries the errors or the next page).
     app.view(FORM_CALLBACK_ID)(conversation.on_form_submit)
-    app.view_closed(FORM_CALLBACK_ID)(conversation.on_form_closed)
-    app.event("app_home_opened")(conversation.on_home_opened)
+    app.view_closed(FORM_CALLBACK_ID)(after_ack(conversation.on_form_closed))
+    app.event("app_home_opened")(after_ack(conversation.on_home_opened))
     app.error(conversation.on_error)
     return app
 
@@ -186,6 +192,35 @@ class _Conversation:
     def __init__(self, advisor: Advisor, admins: frozenset[str]) -> None:
         self._advisor = advisor
         self._admins = admins
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def after_ack(
+        self, listener: Callable[..., Awaitable[None]]
+    ) -> Callable[[AsyncArgs], Awaitable[None]]:
+        """A listener that acks at once and does `listener`'s work in a task, after Slack has
+        its answer. Failures of the work are reported like any listener's (`on_error`)."""
+        wanted = list(inspect.signature(listener).parameters)
+
+        async def acknowledge_then_work(args: AsyncArgs) -> None:
+            await args.ack()
+            work = listener(**{name: getattr(args, name) for name in wanted})
+            self._spawn(self._reported(work, args.body, args.client))
+
+        return acknowledge_then_work
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        # The loop keeps only weak references to tasks: hold each until it is done.
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _reported(
+        self, work: Awaitable[None], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        try:
+            await work
+        except Exception as error:
+            await self.on_error(error, body, client)
 
     # /mlops-check ------------------------------------------------------------------------
 
@@ -478,15 +513,20 @@ class _Conversation:
             await ack(response_action="update", view=self._form_page(outcome.form, meta))
             return
         await ack(response_action="clear")
+        self._spawn(self._finish_form_or_say_so(client, meta, user, key, outcome.proposal))
+
+    async def _finish_form_or_say_so(
+        self, client: AsyncWebClient, meta: FormMeta, user: str, key: str, proposal: Proposal
+    ) -> None:
         try:
-            await self._finish_form(client, meta, user, key, outcome.proposal)
+            await self._finish_form(client, meta, user, key, proposal)
         except Exception:
             # Nobody is looking at a closed modal: say so in a direct message, then report.
+            logger.exception("a finished form could not be stored or posted")
             try:
                 await client.chat_postMessage(channel=user, text=_FORM_LOST)
             except Exception:
                 logger.exception("could not tell the user about the failure")
-            raise
 
     async def _finish_form(
         self, client: AsyncWebClient, meta: FormMeta, user: str, key: str, proposal: Proposal

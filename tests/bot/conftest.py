@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -61,7 +61,19 @@ def migrated_url(database_url: str) -> str:
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from slack_double import BOT_TOKEN, SIGNING_SECRET, SlackApiDouble  # noqa: E402
+from slack_double import (  # noqa: E402
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    ServedApp,
+    Server,
+    SlackApiDouble,
+)
+
+from bot.bootstrap import open_advisor  # noqa: E402
+from bot.service import Advisor  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.slack.app import create_slack_app  # noqa: E402
+from bot.slack.server import create_web_app  # noqa: E402
 
 
 @pytest.fixture
@@ -81,3 +93,21 @@ def slack_env(monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiDouble) -> Sla
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
     monkeypatch.setenv("SLACK_API_URL", slack_api.url)
     return slack_api
+
+
+@pytest.fixture
+def start_server(slack_env: SlackApiDouble, migrated_url: str) -> Iterator[Callable[[], Server]]:
+    """Starts the app on a fresh port (call again to restart it); stops them all afterwards."""
+    running: list[tuple[ServedApp, Advisor]] = []
+
+    def start() -> Server:
+        advisor = open_advisor(migrated_url)
+        slack_app = create_slack_app(Settings().checked(socket_mode=False), advisor)
+        served = ServedApp(create_web_app(slack_app, advisor))
+        running.append((served, advisor))
+        return Server(url=served.url, advisor=advisor, slack=slack_env)
+
+    yield start
+    for served, advisor in running:
+        served.stop()
+        advisor.close()

@@ -32,6 +32,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import httpx
+
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 TEAM_ID = "T1"
@@ -808,3 +810,53 @@ def view_submission(
             "enterprise": None,
         }
     )
+
+
+class ServedApp:
+    """An ASGI app on a real uvicorn server on 127.0.0.1 (a free port), in a background thread,
+    as Slack's requests reach it in production."""
+
+    def __init__(self, app: Any) -> None:
+        import socket
+
+        import uvicorn
+
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [listener]}, daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+@dataclass
+class Server:
+    """The Slack app served over HTTP, the advisor behind it, and the Slack double it calls."""
+
+    url: str
+    advisor: Any  # bot.service.Advisor
+    slack: SlackApiDouble
+
+    def post(self, request: Any, **header_options: Any) -> httpx.Response:
+        """Send a request as Slack does: signed (or as `header_options` say)."""
+        return httpx.post(
+            f"{self.url}/slack/events",
+            content=request.body,
+            headers=request.headers(**header_options),
+            timeout=10,
+        )
+
+    def command(self, text: str = "", **options: Any) -> httpx.Response:
+        """`/mlops-check text`, its response_url on the double (recorded as `respond-…`)."""
+        options.setdefault("response_url", f"{self.slack.url}respond-{time.monotonic_ns()}")
+        return self.post(slash_command("/mlops-check", text, **options))

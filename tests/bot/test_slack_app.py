@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from slack_double import (
+    Server,
     SlackApiDouble,
     app_home_opened,
     block_actions,
@@ -21,11 +18,7 @@ from slack_double import (
     slash_command,
 )
 
-from bot.bootstrap import open_advisor
-from bot.service import Advisor
-from bot.settings import Settings
-from bot.slack.app import COMMAND, create_slack_app
-from bot.slack.server import create_web_app
+from bot.slack.app import COMMAND
 
 ANSWERS = [
     "Spare-part demand per warehouse",
@@ -47,58 +40,6 @@ ANSWERS = [
     "The logistics analyst runs the weekly forecast and IT pages her on failure.",
     "skip",
 ]
-
-
-@dataclass
-class Server:
-    url: str
-    advisor: Advisor
-    slack: SlackApiDouble
-
-    def post(self, request: Any, **header_options: Any) -> httpx.Response:
-        return httpx.post(
-            f"{self.url}/slack/events",
-            content=request.body,
-            headers=request.headers(**header_options),
-            timeout=10,
-        )
-
-    def command(self, text: str = "", **options: Any) -> httpx.Response:
-        options.setdefault("response_url", f"{self.slack.url}respond-{time.monotonic_ns()}")
-        return self.post(slash_command(COMMAND, text, **options))
-
-
-def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.01)
-    return server, thread, f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture
-def start_server(slack_env: SlackApiDouble, migrated_url: str) -> Iterator[Callable[[], Server]]:
-    """Starts the app on a fresh port (again, to restart it); stops them all afterwards."""
-    running: list[tuple[uvicorn.Server, threading.Thread, Advisor]] = []
-
-    def start() -> Server:
-        advisor = open_advisor(migrated_url)
-        slack_app = create_slack_app(Settings().checked(socket_mode=False), advisor)
-        server, thread, url = _serve(create_web_app(slack_app, advisor))
-        running.append((server, thread, advisor))
-        return Server(url=url, advisor=advisor, slack=slack_env)
-
-    yield start
-    for server, thread, advisor in running:
-        server.should_exit = True
-        thread.join(timeout=10)
-        advisor.close()
 
 
 def thread_messages(slack: SlackApiDouble, count: int) -> list[dict[str, Any]]:

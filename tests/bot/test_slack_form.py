@@ -7,37 +7,25 @@ Slack sends a view_submission and reads the listener's ack from the HTTP respons
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
-import pytest
-import uvicorn
 from slack_double import (
     APP_ID,
     BOT_ID,
     TEAM_ID,
-    SlackApiDouble,
+    Server,
     SlackRequest,
-    slash_command,
     view_submission,
 )
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from advisor import CATALOGUE, Platform
-from bot.bootstrap import open_advisor
-from bot.service import Advisor
-from bot.settings import Settings
-from bot.slack.app import COMMAND, create_slack_app
 from bot.slack.blocks import FORM_CALLBACK_ID, FORM_ERROR_MAX, form_view
 from bot.slack.form import FormMeta, new_form, page_questions
-from bot.slack.server import create_web_app
 
 # Every question a path can ask, by question id; choices by value. Empty: left empty (skip).
 ANSWERS: dict[str, str] = {
@@ -62,57 +50,6 @@ ANSWERS: dict[str, str] = {
 }
 HOSTILE = "<!channel> <!here> <@U0BADGUY> <!subteam^S1> <https://evil.example|bank>"
 RAW_TOKENS = ("<!channel>", "<!here>", "<@U0BADGUY>", "<!subteam", "<https://evil")
-
-
-# --- the server (the pattern of test_slack_app.py) --------------------------------------------
-
-
-@dataclass
-class Server:
-    url: str
-    advisor: Advisor
-    slack: SlackApiDouble
-
-    def post(self, request: Any) -> httpx.Response:
-        return httpx.post(
-            f"{self.url}/slack/events", content=request.body, headers=request.headers(), timeout=10
-        )
-
-    def command(self, text: str = "", **options: Any) -> httpx.Response:
-        options.setdefault("response_url", f"{self.slack.url}respond-{time.monotonic_ns()}")
-        return self.post(slash_command(COMMAND, text, **options))
-
-
-def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.01)
-    return server, thread, f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture
-def start_server(slack_env: SlackApiDouble, migrated_url: str) -> Iterator[Callable[[], Server]]:
-    running: list[tuple[uvicorn.Server, threading.Thread, Advisor]] = []
-
-    def start() -> Server:
-        advisor = open_advisor(migrated_url)
-        slack_app = create_slack_app(Settings().checked(socket_mode=False), advisor)
-        server, thread, url = _serve(create_web_app(slack_app, advisor))
-        running.append((server, thread, advisor))
-        return Server(url=url, advisor=advisor, slack=slack_env)
-
-    yield start
-    for server, thread, advisor in running:
-        server.should_exit = True
-        thread.join(timeout=10)
-        advisor.close()
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -10,8 +10,6 @@ import base64
 import html
 import os
 import re
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +20,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import uvicorn
 import yaml
 from slack_double import (
     APP_ID,
@@ -31,6 +28,7 @@ from slack_double import (
     INSTALLED_TEAM_ID,
     SIGNING_SECRET,
     TEAM_ID,
+    ServedApp,
     SlackApiDouble,
     slash_command,
 )
@@ -121,42 +119,27 @@ class Server:
             return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
 
 
-def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.01)
-    return server, thread, f"http://127.0.0.1:{port}"
-
-
 @pytest.fixture
 def start_server(slack_api: SlackApiDouble, migrated_url: str) -> Iterator[Callable[[], Server]]:
     """Starts the app with the environment's settings (set them first: `oauth_env`, `slack_env`)
     on a fresh port, its stores on the migrated database; stops it afterwards."""
-    running: list[tuple[uvicorn.Server, threading.Thread, Advisor, Engine]] = []
+    running: list[tuple[ServedApp, Advisor, Engine]] = []
 
     def start() -> Server:
         advisor = open_advisor(migrated_url)
         engine = make_engine(migrated_url)
         slack_app = create_slack_app(Settings().checked(socket_mode=False), advisor, engine=engine)
-        server, thread, url = _serve(create_web_app(slack_app, advisor))
-        running.append((server, thread, advisor, engine))
+        served = ServedApp(create_web_app(slack_app, advisor))
+        running.append((served, advisor, engine))
         installations = slack_app.installation_store
         states = slack_app.oauth_flow.settings.state_store if slack_app.oauth_flow else None
         assert installations is None or isinstance(installations, ThreadedInstallationStore)
         assert states is None or isinstance(states, ThreadedOAuthStateStore)
-        return Server(url, slack_api, engine, installations, states)
+        return Server(served.url, slack_api, engine, installations, states)
 
     yield start
-    for server, thread, advisor, engine in running:
-        server.should_exit = True
-        thread.join(timeout=10)
+    for served, advisor, engine in running:
+        served.stop()
         advisor.close()
         engine.dispose()
 
