@@ -1,4 +1,4 @@
-"""The Slack adapter: Block Kit messages now, the Bolt app later."""
+"""The Slack adapter: the Bolt app, its HTTP server, Block Kit messages and the modal form."""
 
 from bot.slack.blocks import (
     ANSWER_ACTION_PREFIX,

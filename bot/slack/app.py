@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
 from advisor import Ask, Cancelled, Done, Platform, Proposal, Reprompt, SessionStatus, Step, UseCase
@@ -31,10 +32,12 @@ from bot.service import Advisor, Place, Proposer, Turn
 from bot.settings import Settings
 from bot.slack.blocks import (
     FORM_CALLBACK_ID,
+    VIEW_BLOCKS_MAX,
     form_error_text,
     form_root_blocks,
     form_view,
     help_blocks,
+    portfolio_totals_blocks,
     question_blocks,
     root_blocks,
     use_case_list_blocks,
@@ -578,7 +581,13 @@ class _Conversation:
             return
         user = event["user"]
         mine = await _work(self._advisor.use_cases, proposer_id=user, limit=40)
-        blocks = use_case_list_blocks(mine, heading="Your MLOps checks", max_blocks=100)
+        blocks: list[Block] = []
+        if user in self._admins:
+            summary = await _work(self._advisor.summary, workspace_id=event.get("team") or None)
+            blocks += portfolio_totals_blocks(summary)
+        blocks += use_case_list_blocks(
+            mine, heading="Your MLOps checks", max_blocks=VIEW_BLOCKS_MAX - len(blocks)
+        )
         await client.views_publish(
             user_id=user, view={"type": "home", "blocks": [b.to_dict() for b in blocks]}
         )

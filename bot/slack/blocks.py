@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.metadata import Metadata
 from slack_sdk.models.views import View
 
-from advisor import Assessment, Question, Tier, UseCase
+from advisor import Assessment, PortfolioSummary, Question, Tier, UseCase
 from bot.neutralise import TRUNCATED, clip, for_slack
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "form_root_blocks",
     "form_view",
     "help_blocks",
+    "portfolio_totals_blocks",
     "question_blocks",
     "root_blocks",
     "use_case_list_blocks",
@@ -387,6 +388,25 @@ def use_case_list_blocks(
         more = len(use_cases) - len(shown)
         blocks.append(_context(f"…and {more} more. See one with `{COMMAND} show ID`."))
     return blocks
+
+
+def portfolio_totals_blocks(summary: PortfolioSummary) -> list[Block]:
+    """The whole portfolio in numbers, for administrators: size, verdicts, flags, value, cost."""
+    verdicts = " · ".join(
+        f"{tier.label}: {count}" for tier, count in summary.by_tier.items() if count
+    )
+    flags = " · ".join(f"{flag.value}: {count}" for flag, count in summary.flagged.items() if count)
+    lines = [
+        f"*{summary.use_cases}* use cases, *{summary.assessed}* with a verdict",
+        f"Yearly value stated: *EUR {summary.annual_value_eur:,.0f}*"
+        f" · yearly cost stated: *EUR {summary.annual_cost_eur:,.0f}*",
+        f"Verdicts: {verdicts or 'none yet'}",
+        f"Flags: {flags or 'none'}",
+    ]
+    return [
+        HeaderBlock(text=_plain("Portfolio totals", HEADER_TEXT_MAX)),
+        _section(clip("\n".join(lines), SECTION_TEXT_MAX)),
+    ]
 
 
 def _use_case_line(use_case: UseCase) -> str:

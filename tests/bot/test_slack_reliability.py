@@ -1,0 +1,181 @@
+"""The Slack app when things go wrong or get hostile: limits, injections, retries, failures."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from slack_double import ServedApp, Server, app_home_opened, message_event
+from slack_sdk.models.blocks import Block
+
+from bot.service import Advisor
+from bot.settings import Settings
+from bot.slack.app import create_slack_app
+from bot.slack.server import create_web_app
+from storage import make_engine, make_session_factory
+
+ANSWERS = [
+    "Spare-part demand per warehouse",
+    "our team struggles",
+    "Technicians wait for spare parts twice a month because fast movers run out.",
+    "Head of service logistics",
+    "Technician hours lost waiting",
+    "300k",
+    "50k",
+    "60 a week",
+    "monthly",
+    "one",
+    "batch",
+    "1",
+    "0",
+    "yes",
+    "no",
+    "none",
+    "The logistics analyst runs the weekly forecast and IT pages her on failure.",
+    "skip",
+]
+TEXT_ANSWERS = {0, 2, 3, 4, 16}  # title, problem, owner, KPI, operating plan
+# As Slack delivers event text: mentions tokenised, & < > escaped.
+HOSTILE = " <!channel> <!here> <@U0BADGUY> <!subteam^S1> <https://evil.example|bank> &lt;!here&gt;"
+RAW = ("<!channel>", "<!here>", "<@U0BADGUY>", "<!subteam", "<https://evil")
+
+
+def wait(condition: Callable[[], Any], what: str) -> Any:
+    deadline = time.monotonic() + 10
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"waited for {what}"
+        time.sleep(0.01)
+    return result
+
+
+def in_thread(server: Server) -> list[dict[str, Any]]:
+    return [c.args for c in server.slack.calls("chat.postMessage") if c.args.get("thread_ts")]
+
+
+def start(server: Server, user: str = "U1") -> str:
+    assert server.command(user_id=user).status_code == 200
+    wait(lambda: in_thread(server), "the first question")
+    [root] = [
+        c
+        for c in server.slack.calls("chat.postMessage")
+        if c.status == 200 and not c.args.get("thread_ts")
+    ]
+    return str(root.response["ts"])
+
+
+def interview(server: Server, root_ts: str, answers: list[str], user: str = "U1") -> None:
+    for answer in answers:
+        before = len(in_thread(server))
+        response = server.post(message_event(answer, thread_ts=root_ts, user=user))
+        assert response.status_code == 200
+        wait(lambda before=before: len(in_thread(server)) > before, f"the reply to {answer!r}")
+
+
+def test_every_message_is_valid_block_kit_and_no_injection_fires(
+    start_server: Callable[[], Server],
+) -> None:
+    server = start_server()
+    root_ts = start(server)
+    hostile = [a + HOSTILE if n in TEXT_ANSWERS else a for n, a in enumerate(ANSWERS)]
+    interview(server, root_ts, hostile)
+    verdict = in_thread(server)[-1]
+    assert verdict["metadata"]["event_type"] == "mlops_assessment_completed"
+    sent = [c for c in server.slack.calls() if c.method in {"chat.postMessage", "chat.update"}]
+    for call in sent:
+        blocks = call.args.get("blocks") or []
+        assert len(blocks) <= 50
+        for block in blocks:
+            parsed = Block.parse(block)
+            assert parsed is not None
+            parsed.validate_json()
+        text = json.dumps(call.args)
+        for token in RAW:
+            assert token not in text, (call.method, token)
+
+
+def test_a_rate_limited_post_is_retried(start_server: Callable[[], Server]) -> None:
+    server = start_server()
+    server.slack.rate_limit_next("chat.postMessage", retry_after=0)
+    root_ts = start(server)
+    statuses = [c.status for c in server.slack.calls("chat.postMessage")]
+    assert statuses[:2] == [429, 200]
+    assert root_ts
+
+
+def test_a_failing_listener_apologises_and_the_next_reply_carries_on(
+    start_server: Callable[[], Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_server()
+    root_ts = start(server)
+    real_answer = server.advisor.answer
+    failures: list[str] = []
+
+    def answer_failing_once(*args: Any, **kwargs: Any) -> Any:
+        if not failures:
+            failures.append("once")
+            raise RuntimeError("the database went away")
+        return real_answer(*args, **kwargs)
+
+    monkeypatch.setattr(server.advisor, "answer", answer_failing_once)
+    server.post(message_event(ANSWERS[0], thread_ts=root_ts))
+    [apology] = server.slack.wait_for("chat.postEphemeral", 1)
+    assert apology.args["user"] == "U1" and "Sorry" in apology.args["text"]
+    interview(server, root_ts, ANSWERS)
+    assert [case.title for case in server.advisor.use_cases()] == [ANSWERS[0]]
+
+
+def responses(server: Server, count: int) -> list[dict[str, Any]]:
+    def replies() -> list[dict[str, Any]]:
+        found = [c.args for c in server.slack.calls() if c.method.startswith("respond-")]
+        return found if len(found) >= count else []
+
+    return list(wait(replies, f"{count} ephemeral replies"))
+
+
+def test_only_the_owner_or_an_admin_may_delete(
+    start_server: Callable[[], Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLOPS_ADVISOR_ADMINS", "UADMIN")
+    server = start_server()
+    root_ts = start(server)
+    interview(server, root_ts, ANSWERS)
+    [stored] = server.advisor.use_cases()
+    server.command(f"delete {stored.id}", user_id="U2")
+    assert "You have no check" in responses(server, 1)[0]["text"]
+    assert server.advisor.use_case(stored.id) is not None
+    server.command(f"delete {stored.id}", user_id="UADMIN")
+    assert f"Deleted check #{stored.id}" in responses(server, 2)[1]["text"]
+    assert server.advisor.use_case(stored.id) is None
+
+
+def test_app_home_shows_admins_the_portfolio_totals(
+    start_server: Callable[[], Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLOPS_ADVISOR_ADMINS", "UADMIN")
+    server = start_server()
+    root_ts = start(server)
+    interview(server, root_ts, ANSWERS)
+    server.post(app_home_opened("U1"))
+    server.post(app_home_opened("UADMIN"))
+    published = server.slack.wait_for("views.publish", 2)
+    views = {call.args["user_id"]: json.dumps(call.args["view"]) for call in published}
+    assert "Portfolio totals" not in views["U1"] and ANSWERS[0] in views["U1"]
+    assert "Portfolio totals" in views["UADMIN"]
+    assert "*1* use cases" in views["UADMIN"]
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(slack_env: Any) -> None:
+    # Port 9 on loopback: nothing listens there, so every connection is refused at once.
+    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")
+    with Advisor(make_session_factory(engine), on_close=engine.dispose) as advisor:
+        slack_app = create_slack_app(Settings().checked(socket_mode=False), advisor)
+        served = ServedApp(create_web_app(slack_app, advisor))
+        try:
+            response = httpx.get(f"{served.url}/healthz", timeout=10)
+        finally:
+            served.stop()
+    assert response.status_code == 503
