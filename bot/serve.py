@@ -34,8 +34,17 @@ def serve_command(
     socket_mode: Annotated[
         bool, typer.Option("--socket-mode", help="Connect out to Slack instead of listening.")
     ] = False,
+    no_scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--no-scheduler",
+            help="Run no scheduled jobs (digests, follow-ups) in this process, for replicas that "
+            "leave them to another one or to `digest run-due`. This version schedules none yet.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the Slack app. Settings come from the environment (see README, "Slack")."""
+    del no_scheduler  # accepted now so deployments can set it before digests arrive
     # Imported here: the Slack and web stack is for `serve` only, and `assess` starts faster.
     from bot.settings import Settings, SettingsError  # noqa: PLC0415
 

@@ -586,11 +586,40 @@ class _Conversation:
             summary = await _work(self._advisor.summary, workspace_id=event.get("team") or None)
             blocks += portfolio_totals_blocks(summary)
         blocks += use_case_list_blocks(
-            mine, heading="Your MLOps checks", max_blocks=VIEW_BLOCKS_MAX - len(blocks)
+            mine,
+            heading="Your MLOps checks",
+            max_blocks=VIEW_BLOCKS_MAX - len(blocks),
+            links=await self._thread_links(client, mine),
         )
         await client.views_publish(
             user_id=user, view={"type": "home", "blocks": [b.to_dict() for b in blocks]}
         )
+
+    async def _thread_links(
+        self, client: AsyncWebClient, use_cases: list[UseCase]
+    ) -> dict[int, str]:
+        """Permalinks to the checks' threads, asked of Slack together; a check whose thread is
+        gone (or in another workspace) is listed without one."""
+
+        async def link(use_case: UseCase) -> tuple[int, str | None]:
+            try:
+                found = await client.chat_getPermalink(
+                    channel=use_case.channel_id or "", message_ts=use_case.thread_id or ""
+                )
+            except SlackApiError:
+                return use_case.id, None
+            return use_case.id, found.get("permalink")
+
+        found = await asyncio.gather(
+            *(
+                link(use_case)
+                for use_case in use_cases
+                if use_case.platform is Platform.SLACK
+                and use_case.channel_id
+                and use_case.thread_id
+            )
+        )
+        return {use_case_id: permalink for use_case_id, permalink in found if permalink}
 
     # Errors ----------------------------------------------------------------------------------
 

@@ -367,13 +367,17 @@ def help_blocks() -> list[Block]:
 
 
 def use_case_list_blocks(
-    use_cases: Sequence[UseCase], *, heading: str, max_blocks: int = MESSAGE_BLOCKS_MAX
+    use_cases: Sequence[UseCase],
+    *,
+    heading: str,
+    max_blocks: int = MESSAGE_BLOCKS_MAX,
+    links: Mapping[int, str] | None = None,
 ) -> list[Block]:
     """A list of use cases (for `list` and App Home): title, verdict, proposer and date.
 
     `max_blocks` is 50 for a message and up to 100 for a Home view; when the list is longer the
     last block says how many were left out. The heading is neutralised too, as callers may put
-    a person's name in it.
+    a person's name in it. `links` maps a use case id to its thread's permalink (from Slack).
     """
     max_blocks = min(max(max_blocks, 3), VIEW_BLOCKS_MAX)
     title = _typed(heading, HEADER_TEXT_MAX, empty="Use cases")
@@ -383,11 +387,20 @@ def use_case_list_blocks(
         return blocks
     room = max_blocks - len(blocks)
     shown = use_cases if len(use_cases) <= room else use_cases[: room - 1]
-    blocks.extend(_section(_use_case_line(use_case)) for use_case in shown)
+    blocks.extend(
+        _section(_use_case_line(use_case, (links or {}).get(use_case.id))) for use_case in shown
+    )
     if len(shown) < len(use_cases):
         more = len(use_cases) - len(shown)
         blocks.append(_context(f"…and {more} more. See one with `{COMMAND} show ID`."))
     return blocks
+
+
+# Slack's permalinks: https://<workspace>.slack.com/archives/<channel>/p<ts>, optionally with
+# a thread query. Anything else is not put into a link.
+_PERMALINK: Final = re.compile(
+    r"https://[a-z0-9-]+\.slack\.com/archives/[A-Z0-9]+/p\d+(\?[\w=&.-]*)?"
+)
 
 
 def portfolio_totals_blocks(summary: PortfolioSummary) -> list[Block]:
@@ -409,7 +422,7 @@ def portfolio_totals_blocks(summary: PortfolioSummary) -> list[Block]:
     ]
 
 
-def _use_case_line(use_case: UseCase) -> str:
+def _use_case_line(use_case: UseCase, link: str | None = None) -> str:
     if use_case.latest is not None:
         verdict = use_case.latest.assessment.tier.label
         when = f"assessed {use_case.latest.created_at.date().isoformat()}"
@@ -421,6 +434,9 @@ def _use_case_line(use_case: UseCase) -> str:
     if name:
         # A name, never a mention: a list must not ping everyone in it.
         details.insert(1, name)
+    if link and _PERMALINK.fullmatch(link):
+        # A link we asked Slack for, to the check's thread; nothing a person typed.
+        details.append(f"<{link}|open the thread>")
     second = clip(" · ".join(details), 500)
     title = _typed(use_case.title, SECTION_TEXT_MAX - len(second) - 30)
     return f"*#{use_case.id} {title}*\n{second}"

@@ -164,6 +164,10 @@ def test_app_home_shows_admins_the_portfolio_totals(
     published = server.slack.wait_for("views.publish", 2)
     views = {call.args["user_id"]: json.dumps(call.args["view"]) for call in published}
     assert "Portfolio totals" not in views["U1"] and ANSWERS[0] in views["U1"]
+    # Each check links to its thread, with the permalink Slack gave.
+    [permalink_call] = server.slack.calls("chat.getPermalink")[:1]
+    assert permalink_call.args["message_ts"] == root_ts
+    assert f"<{permalink_call.response['permalink']}|open the thread>" in views["U1"]
     assert "Portfolio totals" in views["UADMIN"]
     assert "*1* use cases" in views["UADMIN"]
 
