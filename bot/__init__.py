@@ -1,3 +1,3 @@
-"""The shell: command line (and later Slack, Teams, scheduler and digests) around the pure core."""
+"""The shell around the pure core: command line, terminal interview, Slack app, service layer."""
 
 __all__: list[str] = []
