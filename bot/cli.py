@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from advisor import Assessment, Policy, assess
-from bot import chat, portfolio_commands, serve
+from bot import chat, digest_commands, digest_preview, portfolio_commands, serve
 from bot.command_support import (
     EXIT_INVALID_INPUT,
     EXIT_OK,
@@ -149,6 +149,8 @@ def stream_jsonl(read: Callable[[int], bytes], out: BinaryIO, policy: Policy) ->
 
 
 chat.register(app)
+digest_commands.register(app)
+digest_preview.register(digest_commands.digest_app)
 portfolio_commands.register(app)
 serve.register(app)
 

@@ -6,6 +6,15 @@ from storage.database import (
     make_engine,
     make_session_factory,
 )
+from storage.digest_repository import (
+    claim_period,
+    get_claim,
+    list_subscriptions,
+    mark_posted,
+    skip_period,
+    subscribe,
+    unsubscribe,
+)
 from storage.errors import StaleSessionError, StorageError, UnknownUseCaseError
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.repository import (
@@ -37,21 +46,28 @@ __all__ = [
     "assessment_history",
     "audit_entries",
     "claim_event",
+    "claim_period",
     "create_use_case",
     "current_revision",
     "default_database_url",
     "delete_use_case",
     "forget_events",
+    "get_claim",
     "get_use_case",
     "head_revision",
     "import_use_cases",
+    "list_subscriptions",
     "list_use_cases",
     "load_session",
     "make_engine",
     "make_session_factory",
+    "mark_posted",
     "save_session",
     "session_status",
     "set_status",
+    "skip_period",
+    "subscribe",
+    "unsubscribe",
     "update_proposal",
     "upgrade",
 ]

@@ -16,17 +16,21 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from advisor.portfolio import Platform, SessionStatus, UseCaseStatus
+from advisor.schedule import Cadence
 
 __all__ = [
     "NAMING_CONVENTION",
     "AssessmentRow",
     "AuditEntryRow",
     "Base",
+    "DigestClaimRow",
+    "DigestSubscriptionRow",
     "InterviewSessionRow",
     "ProcessedEventRow",
     "UTCDateTime",
@@ -72,7 +76,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def _one_of(column: str, values: type[Platform | UseCaseStatus | SessionStatus]) -> CheckConstraint:
+def _one_of(
+    column: str, values: type[Platform | UseCaseStatus | SessionStatus | Cadence]
+) -> CheckConstraint:
     allowed = ", ".join(f"'{member.value}'" for member in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=column)
 
@@ -160,3 +166,53 @@ class AuditEntryRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     use_case_id: Mapped[int | None] = mapped_column(Integer, index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
+class DigestSubscriptionRow(Base):
+    """A channel's leadership-digest schedule: one per channel (and workspace).
+
+    `workspace_id` is "" for a single-workspace bot rather than NULL, so the unique constraint
+    holds on every database (NULLs never collide in a unique constraint). `local_time` is the
+    local wall-clock time as "HH:MM" in the IANA zone `tz`.
+    """
+
+    __tablename__ = "digest_subscriptions"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel_id"),
+        _one_of("cadence", Cadence),
+        CheckConstraint("day BETWEEN 0 AND 6", name="day"),
+        CheckConstraint("grace_seconds >= 0", name="grace_seconds"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(_ID_LENGTH))
+    channel_id: Mapped[str] = mapped_column(String(_ID_LENGTH))
+    cadence: Mapped[str] = mapped_column(String(16))
+    day: Mapped[int] = mapped_column(Integer)
+    local_time: Mapped[str] = mapped_column(String(5))
+    tz: Mapped[str] = mapped_column(String(64))
+    grace_seconds: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DigestClaimRow(Base):
+    """Who posts a subscription's digest for one period; the unique key makes it exactly one.
+
+    A row with neither `posted_at` nor `skipped_at` is a claim in progress, or one whose claimer
+    crashed: after a while another run takes it over.
+    """
+
+    __tablename__ = "digest_claims"
+    __table_args__ = (UniqueConstraint("subscription_id", "period_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("digest_subscriptions.id", ondelete="CASCADE")
+    )
+    period_key: Mapped[str] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str] = mapped_column(String(_ID_LENGTH))
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_ts: Mapped[str | None] = mapped_column(String(64))
+    skipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,7 +15,15 @@ from storage.database import DEFAULT_DATABASE_URL, default_database_url, make_en
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import Base
 
-TABLES = {"use_cases", "assessments", "interview_sessions", "processed_events", "audit_log"}
+TABLES = {
+    "use_cases",
+    "assessments",
+    "interview_sessions",
+    "processed_events",
+    "audit_log",
+    "digest_subscriptions",
+    "digest_claims",
+}
 # slack-sdk's OAuth stores (multi-workspace installs) keep their rows in the same database.
 SLACK_OAUTH_TABLES = {"slack_bots", "slack_installations", "slack_oauth_states"}
 

@@ -1,0 +1,305 @@
+"""The digest's queries: the portfolio aggregated in SQL, the lists limited in SQL.
+
+Nothing here loads every use case: counts and sums are `GROUP BY`/`SUM` in the database, and
+each list is an `ORDER BY ... LIMIT`. Value, cost, owner, operating plan and pilot status live
+in the proposal document; SQLAlchemy's JSON operators read them (`json_extract` on SQLite,
+`->>` on PostgreSQL's JSONB), so no migration is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Final, TypeAlias
+from typing import cast as typed
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.selectable import Subquery
+
+from advisor import (
+    DECISION_TIERS,
+    PURGATORY_PILOTS,
+    RISK_FLAGS,
+    Assessment,
+    ChartPoint,
+    DigestData,
+    DigestItem,
+    PilotStatus,
+    RiskItem,
+    Tier,
+    UseCaseStatus,
+)
+from storage.models import AssessmentRow, UseCaseRow
+
+__all__ = ["chart_points", "digest_data"]
+
+_Rows: TypeAlias = Select[*tuple[Any, ...]]
+
+_CHART_LIMIT: Final = 10_000
+# Proposal fields a person writes in their own words (the others are choices or numbers).
+_FREE_TEXT: Final = frozenset(
+    {"title", "problem", "business_owner", "kpi", "operating_plan", "notes"}
+)
+
+
+def _field(name: str) -> ColumnElement[Any]:
+    return UseCaseRow.proposal[name]
+
+
+def _value() -> ColumnElement[float | None]:
+    return typed(ColumnElement[float | None], _field("annual_value_eur").as_float())
+
+
+def _cost() -> ColumnElement[float | None]:
+    return typed(ColumnElement[float | None], _field("annual_cost_eur").as_float())
+
+
+def _text_field(name: str) -> ColumnElement[str | None]:
+    return typed(ColumnElement[str | None], _field(name).as_string())
+
+
+def _latest() -> Subquery:
+    # The newest assessment of each use case: one GROUP BY over the use_case_id index.
+    return (
+        select(AssessmentRow.use_case_id, func.max(AssessmentRow.id).label("id"))
+        .group_by(AssessmentRow.use_case_id)
+        .subquery("latest")
+    )
+
+
+def _scope(workspace_id: str | None, before: datetime | None) -> list[ColumnElement[bool]]:
+    conditions = [UseCaseRow.status != UseCaseStatus.ARCHIVED.value]
+    if workspace_id is not None:
+        conditions.append(UseCaseRow.workspace_id == workspace_id)
+    if before is not None:
+        conditions.append(UseCaseRow.created_at < before)
+    return conditions
+
+
+def digest_data(
+    session: Session,
+    *,
+    period_start: datetime,
+    period_end: datetime,
+    workspace_id: str | None = None,
+    top: int = 5,
+    limit: int = 20,
+) -> DigestData:
+    """The digest of [period_start, period_end): see `advisor.digest` for what each list holds.
+
+    `top` caps the top opportunities, `limit` every other list. The portfolio is the use cases
+    created before `period_end` (archived ones excepted), in one workspace or all.
+    """
+    start, end = _aware(period_start), _aware(period_end)
+    if end <= start:
+        raise ValueError("the period must end after it starts")
+    scope = _scope(workspace_id, end)
+    verdict = aliased(AssessmentRow, name="verdict")
+    pilot = _text_field("pilot_status")
+    created_in_period = and_(UseCaseRow.created_at >= start, UseCaseRow.created_at < end)
+    assessed_in_period = and_(verdict.created_at >= start, verdict.created_at < end)
+    in_purgatory = and_(
+        pilot.in_([status.value for status in PURGATORY_PILOTS]),
+        or_(_text_field("business_owner").is_(None), _text_field("operating_plan").is_(None)),
+    )
+    flags_text = cast(verdict.flags, Text)
+    at_risk = and_(
+        assessed_in_period,
+        or_(*(flags_text.like(f'%"{flag.value}"%') for flag in RISK_FLAGS)),
+    )
+    awaiting_decision = and_(
+        assessed_in_period,
+        verdict.tier.in_([tier.value for tier in DECISION_TIERS]),
+        pilot == PilotStatus.NONE.value,
+    )
+
+    # Two scans give every number: one over the use cases, one over their latest verdicts.
+    size, total_value, total_cost, new_count, purgatory_count = session.execute(
+        select(
+            func.count(UseCaseRow.id),
+            func.coalesce(func.sum(_value()), 0.0),
+            func.coalesce(func.sum(_cost()), 0.0),
+            _count_if(created_in_period),
+            _count_if(in_purgatory),
+        ).where(*scope)
+    ).one()
+    counts = dict.fromkeys(Tier, 0)
+    risk_count = decisions_count = 0
+    latest = _latest()
+    tier_rows = session.execute(
+        select(verdict.tier, func.count(), _count_if(at_risk), _count_if(awaiting_decision))
+        .select_from(UseCaseRow)
+        .join(latest, latest.c.use_case_id == UseCaseRow.id)
+        .join(verdict, verdict.id == latest.c.id)
+        .where(*scope)
+        .group_by(verdict.tier)
+    )
+    for tier, number, risky, waiting in tier_rows:
+        counts[Tier(tier)] += number
+        risk_count += risky or 0
+        decisions_count += waiting or 0
+
+    # The lists: each an ORDER BY ... LIMIT; the latest verdict found per row by its index.
+    latest_id = (
+        select(func.max(AssessmentRow.id))
+        .where(AssessmentRow.use_case_id == UseCaseRow.id)
+        .correlate(UseCaseRow)
+        .scalar_subquery()
+    )
+
+    def items(*conditions: ColumnElement[bool], assessed: bool = False) -> _Rows:
+        query = select(
+            UseCaseRow.id,
+            UseCaseRow.title,
+            verdict.tier,
+            _value(),
+            _cost(),
+            verdict.mlops_need_score,
+            pilot,
+            UseCaseRow.channel_id,
+            UseCaseRow.thread_id,
+            UseCaseRow.created_at,
+        ).select_from(UseCaseRow)
+        on = verdict.id == latest_id
+        query = query.join(verdict, on) if assessed else query.outerjoin(verdict, on)
+        return query.where(*scope, *conditions)
+
+    order = (UseCaseRow.created_at, UseCaseRow.id)
+    by_value = (_value().desc(), UseCaseRow.id)
+
+    def first(condition: ColumnElement[bool], ordering: tuple[Any, ...], count: int) -> _Rows:
+        # Rank on the use cases alone, then look up the verdicts of the few that made the cut.
+        chosen = (
+            select(UseCaseRow.id).where(*scope, condition).order_by(*ordering).limit(max(count, 0))
+        )
+        return items(UseCaseRow.id.in_(chosen)).order_by(*ordering)
+
+    return DigestData(
+        period_start=start,
+        period_end=end,
+        workspace_id=workspace_id,
+        portfolio_size=size,
+        counts_by_tier=counts,
+        total_value_eur=float(total_value or 0.0),
+        total_cost_eur=float(total_cost or 0.0),
+        new_count=new_count or 0,
+        new_items=_items(session, first(created_in_period, order, limit), limit),
+        top_opportunities=_items(session, first(_value().is_not(None), by_value, top), top),
+        risk_count=risk_count,
+        risk_watch=_risks(session, items(at_risk, assessed=True), verdict, limit),
+        purgatory_count=purgatory_count or 0,
+        purgatory=_items(session, first(in_purgatory, order, limit), limit),
+        decisions_waiting_count=decisions_count,
+        decisions_waiting=_items(
+            session,
+            items(awaiting_decision, assessed=True).order_by(verdict.created_at, UseCaseRow.id),
+            limit,
+        ),
+    )
+
+
+def chart_points(
+    session: Session, *, workspace_id: str | None = None, limit: int = _CHART_LIMIT
+) -> list[ChartPoint]:
+    """The assessed use cases for the portfolio chart, the `limit` most valuable ones."""
+    latest = _latest()
+    verdict = aliased(AssessmentRow, name="verdict")
+    query = (
+        select(
+            UseCaseRow.id,
+            UseCaseRow.title,
+            verdict.tier,
+            _value(),
+            _cost(),
+            verdict.mlops_need_score,
+        )
+        .join(latest, latest.c.use_case_id == UseCaseRow.id)
+        .join(verdict, verdict.id == latest.c.id)
+        .where(*_scope(workspace_id, None))
+        .order_by(func.coalesce(_value(), 0.0).desc(), UseCaseRow.id)
+        .limit(max(limit, 0))
+    )
+    return [
+        ChartPoint(
+            use_case_id=use_case_id,
+            title=title,
+            tier=Tier(tier),
+            annual_value_eur=value or 0.0,
+            annual_cost_eur=cost or 0.0,
+            mlops_need=need,
+        )
+        for use_case_id, title, tier, value, cost, need in session.execute(query)
+    ]
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _items(session: Session, query: _Rows, limit: int) -> tuple[DigestItem, ...]:
+    return tuple(_item(row) for row in session.execute(query.limit(max(limit, 0))))
+
+
+def _item(row: Sequence[Any]) -> DigestItem:
+    use_case_id, title, tier, value, cost, need, pilot, channel_id, thread_id, created = row[:10]
+    return DigestItem(
+        use_case_id=use_case_id,
+        title=title,
+        tier=None if tier is None else Tier(tier),
+        annual_value_eur=value,
+        annual_cost_eur=cost,
+        mlops_need=need,
+        pilot_status=_pilot(pilot),
+        channel_id=channel_id,
+        thread_id=thread_id,
+        created_at=created,
+    )
+
+
+def _risks(
+    session: Session, query: _Rows, verdict: type[AssessmentRow], limit: int
+) -> tuple[RiskItem, ...]:
+    # Only the capped rows' assessment documents are read, for the quoted evidence.
+    rows = session.execute(
+        query.add_columns(verdict.assessment)
+        .order_by(verdict.created_at, UseCaseRow.id)
+        .limit(max(limit, 0))
+    )
+    risks: list[RiskItem] = []
+    for row in rows:
+        item = _item(row)
+        signals = Assessment.model_validate(row[-1]).signals
+        for flag in RISK_FLAGS:
+            raised = [signal for signal in signals if signal.flag is flag]
+            if not raised or len(risks) >= limit:
+                continue
+            # One quote per flag: the person's own words rather than a chosen answer.
+            quoted = [signal for signal in raised if signal.field in _FREE_TEXT] or raised
+            risks.append(
+                RiskItem(item=item, flag=flag, field=quoted[0].field, evidence=quoted[0].evidence)
+            )
+    return tuple(risks)
+
+
+def _pilot(value: str | None) -> PilotStatus:
+    try:
+        return PilotStatus(value or PilotStatus.NONE.value)
+    except ValueError:
+        return PilotStatus.NONE
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment.isoformat()}: pass an aware one (UTC)")
+    return moment.astimezone(UTC)
