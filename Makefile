@@ -38,6 +38,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/assess_throughput.py
 	$(BIN)/python bench/import_throughput.py
 	$(BIN)/python bench/ack_latency.py
+	$(BIN)/python bench/digest_preview.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
