@@ -48,7 +48,7 @@ INSTALLER_USER_ID = "U9"
 
 # Arguments that slack-sdk (and Slack) carry as JSON strings inside form-encoded bodies.
 JSON_ARGUMENTS = frozenset(
-    {"blocks", "attachments", "metadata", "view", "unfurls", "user_auth_blocks", "payload"}
+    {"blocks", "attachments", "metadata", "view", "unfurls", "user_auth_blocks", "payload", "files"}
 )
 
 
@@ -437,7 +437,24 @@ def _oauth_v2_access(double: SlackApiDouble, args: Mapping[str, Any]) -> dict[st
 # Methods Slack authenticates by the app's client id and secret rather than a token.
 _CLIENT_CREDENTIAL_METHODS = frozenset({"oauth.v2.access"})
 
+
+def _get_upload_url(double: SlackApiDouble, args: Mapping[str, Any]) -> dict[str, Any]:
+    if not args.get("filename") or not args.get("length"):
+        return {"ok": False, "error": "invalid_arguments"}
+    file_id = f"F{next(_ids):08d}"
+    return {"ok": True, "upload_url": f"{double.url}upload.{file_id}", "file_id": file_id}
+
+
+def _complete_upload(double: SlackApiDouble, args: Mapping[str, Any]) -> dict[str, Any]:
+    files = args.get("files")
+    if not isinstance(files, list) or not files:
+        return {"ok": False, "error": "invalid_arguments"}
+    return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+
+
 _DEFAULT_ANSWERS = {
+    "files.getUploadURLExternal": _get_upload_url,
+    "files.completeUploadExternal": _complete_upload,
     "auth.test": _auth_test,
     "chat.postMessage": _post_message,
     "chat.update": _update,
@@ -469,9 +486,12 @@ def parse_body(body: bytes, content_type: str) -> dict[str, Any]:
     if content_type.split(";", maxsplit=1)[0].strip().lower() == "application/json":
         parsed = json.loads(body)
         return _decode_json_arguments(dict(parsed) if isinstance(parsed, dict) else {})
-    if content_type.startswith("multipart/"):
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        # A file's bytes, posted to files.getUploadURLExternal's upload URL (urllib labels
+        # them form-encoded).
         return {"_raw": body}
-    text = body.decode("utf-8")
     return _decode_json_arguments(dict(parse_qsl(text, keep_blank_values=True)))
 
 

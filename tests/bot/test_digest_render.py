@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_sdk.errors import SlackApiError
+from slack_double import BOT_TOKEN, SlackApiDouble
+from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
-from slack_sdk.web import SlackResponse
 from typer.testing import CliRunner
 
 from advisor import DigestData, DigestItem, Flag, PilotStatus, RiskItem, Tier
@@ -258,81 +258,58 @@ def test_long_lists_split_over_messages_within_limits() -> None:
     assert_inert(_messages(rendered))
 
 
-class FakeClient:
-    """Records the Web API calls post_digest makes; one permalink lookup fails."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.posted = 0
-
-    def _response(self, data: dict[str, Any]) -> SlackResponse:
-        return SlackResponse(
-            client=None,
-            http_verb="POST",
-            api_url="https://slack.com/api/x",
-            req_args={},
-            data=data,
-            headers={},
-            status_code=200,
-        )
-
-    def chat_getPermalink(self, **kwargs: Any) -> SlackResponse:
-        self.calls.append(("chat.getPermalink", kwargs))
-        if kwargs["message_ts"].endswith("200"):
-            raise SlackApiError("no", self._response({"ok": False, "error": "message_not_found"}))
-        return self._response({"ok": True, "permalink": PERMALINK})
-
-    def chat_postMessage(self, **kwargs: Any) -> SlackResponse:
-        self.calls.append(("chat.postMessage", kwargs))
-        self.posted += 1
-        return self._response({"ok": True, "ts": f"1763300000.00{self.posted:04d}"})
-
-    def files_upload_v2(self, **kwargs: Any) -> SlackResponse:
-        self.calls.append(("files.upload_v2", kwargs))
-        return self._response({"ok": True})
+@pytest.fixture
+def client(slack_api: SlackApiDouble) -> WebClient:
+    """A real Web API client on the Slack double; the second item's permalink lookup fails."""
+    slack_api.reply_next("chat.getPermalink", {"ok": True, "permalink": PERMALINK})
+    slack_api.fail_next("chat.getPermalink", "message_not_found")
+    return WebClient(token=BOT_TOKEN, base_url=slack_api.url)
 
 
-def test_post_digest_posts_root_thread_and_chart() -> None:
-    client = FakeClient()
-    ts = post_digest(client, _data(), channel="C0DIGEST")  # type: ignore[arg-type]
-    assert ts == "1763300000.000001"
-    methods = [method for method, _ in client.calls]
-    assert methods == [
-        "chat.getPermalink",
-        "chat.getPermalink",
-        *["chat.postMessage"] * 6,
-        "files.upload_v2",
-    ]
-    root = client.calls[2][1]
-    assert root["channel"] == "C0DIGEST"
-    assert "thread_ts" not in root
-    for _, kwargs in client.calls[3:8]:
-        assert kwargs["thread_ts"] == ts
-        assert kwargs["unfurl_links"] is False
+def test_post_digest_posts_root_thread_and_chart(
+    client: WebClient, slack_api: SlackApiDouble
+) -> None:
+    ts = post_digest(client, _data(), channel="C0DIGEST")
+    posts = slack_api.calls("chat.postMessage")
+    root, thread = posts[0].args, [call.args for call in posts[1:]]
+    assert root["channel"] == "C0DIGEST" and "thread_ts" not in root
+    assert ts == posts[0].response["ts"]
+    assert thread and all(message["thread_ts"] == ts for message in thread)
+    assert all(message["unfurl_links"] in (False, "false", "0") for message in thread)
     # The first use case's link is in; the failed lookup left the second unlinked.
-    thread = json.dumps([kwargs["blocks"] for _, kwargs in client.calls[3:8]])
-    assert f"<{PERMALINK}|Invoice matching>" in thread
-    upload = client.calls[-1][1]
-    assert upload["channel"] == "C0DIGEST"
-    assert upload["thread_ts"] == ts
-    assert upload["filename"] == "portfolio.png"
-    assert upload["content"][:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", upload["content"][16:24])
-    assert width > 100
-    assert height > 100
+    assert f"<{PERMALINK}|Invoice matching>" in json.dumps([m["blocks"] for m in thread])
+    [upload_url] = slack_api.calls("files.getUploadURLExternal")
+    assert upload_url.args["filename"] == "portfolio.png"
+    [uploaded] = [call for call in slack_api.calls() if call.method.startswith("upload.")]
+    png = uploaded.args["_raw"]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width > 100 and height > 100
+    [complete] = slack_api.calls("files.completeUploadExternal")
+    assert complete.args["channel_id"] == "C0DIGEST"
+    assert complete.args["thread_ts"] == ts
 
 
-def test_post_digest_of_an_empty_period_is_one_message() -> None:
-    client = FakeClient()
-    post_digest(client, _empty(), channel="C0DIGEST")  # type: ignore[arg-type]
-    assert [method for method, _ in client.calls] == ["chat.postMessage"]
-    assert client.calls[0][1]["text"] == "No new MLOps proposals this week."
+def test_post_digest_of_an_empty_period_is_one_message(
+    client: WebClient, slack_api: SlackApiDouble
+) -> None:
+    post_digest(client, _empty(), channel="C0DIGEST")
+    assert [call.method for call in slack_api.calls()] == ["chat.postMessage"]
+    assert slack_api.calls()[0].args["text"] == "No new MLOps proposals this week."
 
 
-def test_post_digest_without_chart() -> None:
-    client = FakeClient()
-    post_digest(client, _data(), channel="C0DIGEST", chart=False)  # type: ignore[arg-type]
-    assert "files.upload_v2" not in [method for method, _ in client.calls]
+def test_post_digest_without_chart(client: WebClient, slack_api: SlackApiDouble) -> None:
+    post_digest(client, _data(), channel="C0DIGEST", chart=False)
+    assert not slack_api.calls("files.getUploadURLExternal")
+
+
+def test_a_failed_chart_upload_does_not_fail_the_posted_digest(
+    client: WebClient, slack_api: SlackApiDouble
+) -> None:
+    # The root is out: raising now would leave the period unposted and post it twice later.
+    slack_api.fail_next("files.getUploadURLExternal", "not_allowed_token_type")
+    ts = post_digest(client, _data(), channel="C0DIGEST")
+    assert ts == slack_api.calls("chat.postMessage")[0].response["ts"]
 
 
 def test_preview_command(tmp_path: Path) -> None:
