@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,7 +16,9 @@ from bot.command_support import database_url_or_default, fail, load_policy, open
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from bot.service import Advisor
     from bot.settings import Settings
+    from bot.slack.server import Scheduler
 
 __all__ = ["register"]
 
@@ -38,13 +40,12 @@ def serve_command(
         bool,
         typer.Option(
             "--no-scheduler",
-            help="Run no scheduled jobs (digests, follow-ups) in this process, for replicas that "
-            "leave them to another one or to `digest run-due`. This version schedules none yet.",
+            help="Run no scheduled jobs (the digests that are due, every minute) in this "
+            "process, for replicas that leave them to another one or to `digest run-due`.",
         ),
     ] = False,
 ) -> None:
     """Serve the Slack app. Settings come from the environment (see README, "Slack")."""
-    del no_scheduler  # accepted now so deployments can set it before digests arrive
     # Imported here: the Slack and web stack is for `serve` only, and `assess` starts faster.
     from bot.settings import Settings, SettingsError  # noqa: PLC0415
 
@@ -67,6 +68,7 @@ def serve_command(
         from bot.slack.app import create_slack_app  # noqa: PLC0415
 
         slack_app = create_slack_app(settings, advisor, socket_mode=socket_mode, engine=engine)
+        scheduler = None if no_scheduler else _digest_scheduler(settings, advisor)
         if socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import (  # noqa: PLC0415
                 AsyncSocketModeHandler,
@@ -74,7 +76,8 @@ def serve_command(
 
             assert settings.slack_app_token is not None  # checked above
             handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
-            asyncio.run(handler.start_async())  # type: ignore[no-untyped-call]
+            serving = handler.start_async()  # type: ignore[no-untyped-call]
+            asyncio.run(_with_scheduler(serving, scheduler))
             return
         import uvicorn  # noqa: PLC0415
 
@@ -83,12 +86,31 @@ def serve_command(
         # No access log: a line per Slack request costs ack latency and says little; errors and
         # the listeners' own logging still go out.
         uvicorn.run(
-            create_web_app(slack_app, advisor),
+            create_web_app(slack_app, advisor, scheduler=scheduler),
             host=host,
             port=port,
             log_level="info",
             access_log=False,
         )
+
+
+def _digest_scheduler(settings: Settings, advisor: Advisor) -> Scheduler | None:
+    """The digest scheduler (started with the event loop), or None when it cannot post."""
+    from bot.digest_scheduler import create_digest_scheduler  # noqa: PLC0415
+
+    return create_digest_scheduler(settings, advisor.sessions)
+
+
+async def _with_scheduler(serving: Awaitable[None], scheduler: Scheduler | None) -> None:
+    """Run `serving` with the scheduler started on its event loop, and shut down after."""
+    if scheduler is None:
+        await serving
+        return
+    scheduler.start()
+    try:
+        await serving
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 @contextmanager

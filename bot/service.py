@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Final
 
 from sqlalchemy import text
@@ -16,8 +16,10 @@ from advisor import (
     CATALOGUE,
     DEFAULT,
     Ask,
+    Cadence,
     Cancelled,
     Catalogue,
+    DigestData,
     Done,
     InterviewState,
     Platform,
@@ -27,6 +29,7 @@ from advisor import (
     SessionStatus,
     Step,
     StoredAssessment,
+    Subscription,
     UseCase,
     UseCaseStatus,
     advance,
@@ -362,3 +365,62 @@ class Advisor:
         """Remove a use case with its answers and assessments; the audit log keeps the fact."""
         with self._sessions.begin() as session:
             return delete_use_case(session, use_case_id, actor, self._clock())
+
+    # Leadership digests --------------------------------------------------------------------
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The database sessions, for the digest scheduler's `bot.digests.run_due`."""
+        return self._sessions
+
+    def subscribe_digest(
+        self,
+        *,
+        channel_id: str,
+        cadence: Cadence,
+        day: int,
+        at: time,
+        tz: str,
+        workspace_id: str | None = None,
+    ) -> Subscription:
+        """Subscribe a channel to digests, or change its schedule (see `storage.subscribe`)."""
+        from storage import subscribe  # noqa: PLC0415
+
+        with self._sessions.begin() as session:
+            return subscribe(
+                session,
+                channel_id=channel_id,
+                cadence=cadence,
+                day=day,
+                at=at,
+                tz=tz,
+                workspace_id=workspace_id,
+                now=self._clock(),
+            )
+
+    def unsubscribe_digest(self, channel_id: str, *, workspace_id: str | None = None) -> bool:
+        """Stop a channel's digests; False if it had no subscription."""
+        from storage import unsubscribe  # noqa: PLC0415
+
+        with self._sessions.begin() as session:
+            return unsubscribe(session, channel_id, workspace_id=workspace_id)
+
+    def digest_subscriptions(self) -> list[Subscription]:
+        """Every digest subscription, oldest first."""
+        from storage import list_subscriptions  # noqa: PLC0415
+
+        with self._sessions() as session:
+            return list_subscriptions(session)
+
+    def digest_data(self, *, days: int = 7, workspace_id: str | None = None) -> DigestData:
+        """The digest's data for the last `days` days (of one workspace, or all)."""
+        from storage.digest_queries import digest_data  # noqa: PLC0415
+
+        end = self._clock()
+        with self._sessions() as session:
+            return digest_data(
+                session,
+                period_start=end - timedelta(days=days),
+                period_end=end,
+                workspace_id=workspace_id,
+            )

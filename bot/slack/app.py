@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import time
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -27,11 +28,20 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
 from advisor import Ask, Cancelled, Done, Platform, Proposal, Reprompt, SessionStatus, Step, UseCase
-from bot.neutralise import for_slack, from_slack_event
+from advisor.schedule import (
+    Cadence,
+    ScheduleError,
+    parse_channel_id,
+    parse_day,
+    parse_time,
+    parse_time_zone,
+)
+from bot.neutralise import clip, for_slack, from_slack_event
 from bot.service import Advisor, Place, Proposer, Turn
 from bot.settings import Settings
 from bot.slack.blocks import (
     FORM_CALLBACK_ID,
+    TEXT_FALLBACK_MAX,
     VIEW_BLOCKS_MAX,
     form_error_text,
     form_root_blocks,
@@ -88,6 +98,23 @@ _FORM_LOST: Final = (
     "Sorry, something went wrong on my side while storing the check you described in the "
     "form. Please try again in a minute with /mlops-check form."
 )
+_DIGEST_USAGE: Final = (
+    f"`{COMMAND} digest subscribe #channel [weekly|biweekly|monthly] [mon..sun] [HH:MM]"
+    " [Area/City]`, `digest unsubscribe #channel`, `digest list` or `digest preview`."
+    " Defaults: weekly, on Monday, at 09:00 in your time zone."
+)
+_DIGEST_REFUSED: Final = (
+    "Only the advisor's admins (MLOPS_ADVISOR_ADMINS) and the workspace's admins and owners may"
+    " subscribe or unsubscribe channels. `digest list` and `digest preview` are open to all."
+)
+_DIGEST_NAME_NOT_LINK: Final = (
+    "I got a channel name, not a channel: type `#` and pick the channel from the list Slack"
+    " offers, so it becomes a link (or give the channel's id, such as C0123ABCD)."
+)
+_PREVIEW_CLIPPED: Final = "… (clipped: `mlops-advisor digest preview` shows it all)"
+# A channel Slack linked in command text: <#C123|name> or <#C123>.
+_CHANNEL_LINK: Final = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
+_DEFAULT_TIME_ZONE: Final = "UTC"
 _T = TypeVar("_T")
 
 
@@ -138,7 +165,9 @@ def create_slack_app(
         installation_store_bot_only=True if oauth else None,
         oauth_settings=oauth,
     )
-    conversation = _Conversation(advisor, settings.mlops_advisor_admins)
+    conversation = _Conversation(
+        advisor, settings.mlops_advisor_admins, workspace_scoped=settings.oauth
+    )
     after_ack = conversation.after_ack
     app.command(COMMAND)(after_ack(conversation.on_command))
     app.event("message")(after_ack(conversation.on_message))
@@ -192,9 +221,12 @@ class _Thread:
 
 
 class _Conversation:
-    def __init__(self, advisor: Advisor, admins: frozenset[str]) -> None:
+    def __init__(
+        self, advisor: Advisor, admins: frozenset[str], *, workspace_scoped: bool = False
+    ) -> None:
         self._advisor = advisor
         self._admins = admins
+        self._workspace_scoped = workspace_scoped
         self._tasks: set[asyncio.Task[None]] = set()
 
     def after_ack(
@@ -251,6 +283,8 @@ class _Conversation:
                 await self._show(respond, user, rest.strip())
             case "delete":
                 await self._delete(respond, user, rest.strip())
+            case "digest":
+                await self._digest(client, respond, command, rest.split())
             case _:
                 await respond(
                     text="How to use /mlops-check",
@@ -327,6 +361,122 @@ class _Conversation:
             await respond(text=f"You have no check #{argument}.", response_type="ephemeral")
             return None
         return use_case
+
+    # Leadership digests: `/mlops-check digest …` ---------------------------------------------
+
+    async def _digest(
+        self,
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+        command: dict[str, Any],
+        words: list[str],
+    ) -> None:
+        action = words[0].lower() if words else ""
+        match action:
+            case "subscribe" | "unsubscribe":
+                user = command["user_id"]
+                profile = await self._user_profile(client, user)
+                if not self._may_administer(user, profile):
+                    await respond(text=_DIGEST_REFUSED, response_type="ephemeral")
+                    return
+                if action == "subscribe":
+                    text = await self._digest_subscribe(command, words[1:], profile)
+                else:
+                    text = await self._digest_unsubscribe(command, words[1:])
+            case "list":
+                text = await self._digest_list(command)
+            case "preview":
+                text = await self._digest_preview(command)
+            case _:
+                text = _DIGEST_USAGE
+        await respond(text=text, response_type="ephemeral")
+
+    def _digest_workspace(self, command: dict[str, Any]) -> str | None:
+        # One workspace's bot keeps its subscriptions workspace-less, as the CLI does; with OAuth
+        # each subscription belongs to the workspace it was made in.
+        return (command.get("team_id") or None) if self._workspace_scoped else None
+
+    async def _user_profile(self, client: AsyncWebClient, user: str) -> dict[str, Any]:
+        """The asker's users.info (admin flags, time zone); empty when Slack will not say."""
+        try:
+            found = await client.users_info(user=user)
+        except SlackApiError as error:
+            logger.warning(
+                "users.info failed for a digest command: %s", error.response.get("error")
+            )
+            return {}
+        profile = found.get("user")
+        return profile if isinstance(profile, dict) else {}
+
+    def _may_administer(self, user: str, profile: dict[str, Any]) -> bool:
+        if user in self._admins:
+            return True
+        return any(
+            profile.get(flag) is True for flag in ("is_admin", "is_owner", "is_primary_owner")
+        )
+
+    async def _digest_subscribe(
+        self, command: dict[str, Any], words: list[str], profile: dict[str, Any]
+    ) -> str:
+        if not words:
+            return _DIGEST_USAGE
+        channel, problem = _digest_channel(words[0])
+        if channel is None:
+            return problem
+        try:
+            schedule = _digest_schedule(words[1:], profile)
+        except ScheduleError as error:
+            return f"{for_slack(str(error))}\n{_DIGEST_USAGE}"
+        subscription = await _work(
+            self._advisor.subscribe_digest,
+            channel_id=channel,
+            workspace_id=self._digest_workspace(command),
+            **schedule,
+        )
+        return (
+            f"<#{subscription.channel_id}> gets the leadership digest "
+            f"{for_slack(subscription.describe())}."
+        )
+
+    async def _digest_unsubscribe(self, command: dict[str, Any], words: list[str]) -> str:
+        if len(words) != 1:
+            return _DIGEST_USAGE
+        channel, problem = _digest_channel(words[0])
+        if channel is None:
+            return problem
+        removed = await _work(
+            self._advisor.unsubscribe_digest, channel, workspace_id=self._digest_workspace(command)
+        )
+        if not removed:
+            return f"<#{channel}> has no digest subscription."
+        return f"<#{channel}> gets no more digests."
+
+    async def _digest_list(self, command: dict[str, Any]) -> str:
+        workspace = self._digest_workspace(command)
+        subscriptions = [
+            subscription
+            for subscription in await _work(self._advisor.digest_subscriptions)
+            if subscription.workspace_id == workspace
+        ]
+        if not subscriptions:
+            return (
+                f"No channel gets the digest yet. `{COMMAND} digest subscribe #channel` adds one."
+            )
+        lines = [
+            f"• <#{subscription.channel_id}>: {for_slack(subscription.describe())}"
+            for subscription in subscriptions
+        ]
+        return clip("*Leadership digests*\n" + "\n".join(lines), TEXT_FALLBACK_MAX)
+
+    async def _digest_preview(self, command: dict[str, Any]) -> str:
+        from bot.digest_render import render_text  # noqa: PLC0415 (jinja2)
+
+        data = await _work(
+            self._advisor.digest_data, days=7, workspace_id=command.get("team_id") or None
+        )
+        # The terminal rendering, escaped for Slack: titles people typed can neither ping nor link.
+        text = for_slack(render_text(data))
+        return clip(text, TEXT_FALLBACK_MAX, note=_PREVIEW_CLIPPED)
 
     # Replies in a thread -------------------------------------------------------------------
 
@@ -651,3 +801,54 @@ class _Conversation:
                 text=_APOLOGY,
                 thread_ts=event.get("thread_ts") or (body.get("message") or {}).get("thread_ts"),
             )
+
+
+def _digest_channel(word: str) -> tuple[str | None, str]:
+    """The channel id of a linked channel (or a raw id); else None and what to do instead."""
+    linked = _CHANNEL_LINK.fullmatch(word)
+    if linked:
+        return linked.group(1), ""
+    if word.startswith("#"):
+        return None, _DIGEST_NAME_NOT_LINK
+    try:
+        return parse_channel_id(word), ""
+    except ScheduleError:
+        return None, _DIGEST_NAME_NOT_LINK
+
+
+def _digest_schedule(words: list[str], profile: dict[str, Any]) -> dict[str, Any]:
+    """Cadence, day, time and time zone from the words (any order), defaults for the rest: weekly,
+    Monday, 09:00, in the asker's Slack time zone (else UTC). Raises ScheduleError."""
+    cadences = {cadence.value for cadence in Cadence}
+    chosen: dict[str, Any] = {}
+    for word in words:
+        lowered = word.lower()
+        if lowered in cadences and "cadence" not in chosen:
+            chosen["cadence"] = Cadence(lowered)
+        elif _is_day(lowered) and "day" not in chosen:
+            chosen["day"] = parse_day(lowered)
+        elif ":" in word and "at" not in chosen:
+            chosen["at"] = parse_time(word)
+        elif "tz" not in chosen:
+            chosen["tz"] = parse_time_zone(word)
+        else:
+            raise ScheduleError(f"I don't know what {word!r} means here")
+    if "tz" not in chosen:
+        try:
+            chosen["tz"] = parse_time_zone(str(profile.get("tz") or _DEFAULT_TIME_ZONE))
+        except ScheduleError:
+            chosen["tz"] = _DEFAULT_TIME_ZONE
+    return {
+        "cadence": chosen.get("cadence", Cadence.WEEKLY),
+        "day": chosen.get("day", 0),
+        "at": chosen.get("at", time(9, 0)),
+        "tz": chosen["tz"],
+    }
+
+
+def _is_day(word: str) -> bool:
+    try:
+        parse_day(word)
+    except ScheduleError:
+        return False
+    return True

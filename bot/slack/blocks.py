@@ -355,6 +355,13 @@ def help_blocks() -> list[Block]:
         ("list", "the use cases in this workspace and their verdicts"),
         ("show ID", "a use case's latest verdict"),
         ("delete ID", "delete a use case you proposed"),
+        (
+            "digest subscribe #channel [weekly|biweekly|monthly] [mon..sun] [HH:MM] [Area/City]",
+            "post the leadership digest to a channel on a schedule (admins)",
+        ),
+        ("digest unsubscribe #channel", "stop a channel's digests (admins)"),
+        ("digest list", "the channels that get the digest"),
+        ("digest preview", "the digest of the last 7 days, just for you"),
         ("help", "this message"),
     ]
     text = "\n".join(f"`{COMMAND} {usage}`: {what}" for usage, what in lines)

@@ -48,6 +48,7 @@ BOT_SCOPES: Final = (
     "channels:history",
     "groups:history",
     "im:history",
+    "users:read",
 )
 INSTALL_PATH: Final = "/slack/install"
 # Must match oauth_config.redirect_urls in the manifest (its path; the host is the deployment's).

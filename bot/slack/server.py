@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Protocol
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
@@ -18,11 +21,25 @@ from starlette.routing import Route
 
 from bot.service import Advisor
 
-__all__ = ["create_web_app"]
+__all__ = ["Scheduler", "create_web_app"]
 
 
-def create_web_app(slack_app: AsyncApp, advisor: Advisor) -> Starlette:
-    """An ASGI app for a production server (uvicorn), not Bolt's development server."""
+class Scheduler(Protocol):
+    """What the web app needs of a scheduler (APScheduler's AsyncIOScheduler is one)."""
+
+    def start(self) -> None: ...
+
+    def shutdown(self, wait: bool = True) -> None: ...
+
+
+def create_web_app(
+    slack_app: AsyncApp, advisor: Advisor, *, scheduler: Scheduler | None = None
+) -> Starlette:
+    """An ASGI app for a production server (uvicorn), not Bolt's development server.
+
+    A `scheduler` (the digest scheduler) is started with the server's event loop, in the ASGI
+    lifespan's startup, and shut down at its shutdown; without lifespan events it never starts.
+    """
     handler = AsyncSlackRequestHandler(slack_app)
 
     async def slack_events(request: Request) -> Response:
@@ -55,4 +72,15 @@ def create_web_app(slack_app: AsyncApp, advisor: Advisor) -> Starlette:
     # stall every request in flight for 50-200 ms (measured: see docs/performance.md).
     gc.collect()
     gc.freeze()
-    return Starlette(routes=routes)
+    if scheduler is None:
+        return Starlette(routes=routes)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        scheduler.start()
+        try:
+            yield
+        finally:
+            scheduler.shutdown(wait=False)
+
+    return Starlette(routes=routes, lifespan=lifespan)

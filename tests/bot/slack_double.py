@@ -424,7 +424,8 @@ def _oauth_v2_access(double: SlackApiDouble, args: Mapping[str, Any]) -> dict[st
         "ok": True,
         "app_id": APP_ID,
         "authed_user": {"id": INSTALLER_USER_ID},
-        "scope": "chat:write,chat:write.public,commands,channels:history,groups:history,im:history",
+        "scope": "chat:write,chat:write.public,commands,channels:history,groups:history,im:history,"
+        "users:read",
         "token_type": "bot",
         "access_token": INSTALLED_BOT_TOKEN,
         "bot_user_id": INSTALLED_BOT_USER_ID,

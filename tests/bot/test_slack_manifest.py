@@ -30,6 +30,7 @@ EXPECTED_BOT_SCOPES = {
     "channels:history",
     "groups:history",
     "im:history",
+    "users:read",
 }
 EXPECTED_BOT_EVENTS = {"message.channels", "message.groups", "message.im", "app_home_opened"}
 # The scope Slack requires before it delivers each event; app_home_opened needs none.
