@@ -15,8 +15,8 @@ What each list holds (archived use cases are never in a digest):
   first piece of evidence in the person's own words (a chosen answer when there is none).
 - **purgatory** ("pilots in purgatory"): use cases anywhere in the portfolio whose pilot is live
   or stalled while nobody owns it (no business owner) or nobody will run it (no operating
-  plan), oldest first. The issue also names "no answer to follow-ups": the advisor does not
-  record follow-up answers yet, so that condition cannot be checked and is not part of the rule.
+  plan), oldest first; and use cases with a follow-up (see `bot.follow_ups`) posted in their
+  thread at least 7 days before the period's end and still unanswered.
 - **decisions waiting**: use cases whose latest assessment, made in the period, recommends an
   investment (minimum viable process or full MLOps) while no pilot has started (pilot status
   "none"): they await a go/no-go. Older ones are not repeated every week; there is no record of

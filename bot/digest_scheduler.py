@@ -1,5 +1,8 @@
 """The digest scheduler inside `mlops-advisor serve`: every minute, post the digests that are due.
 
+The same job then posts the verdict follow-ups that are due (`bot.follow_ups.run_due_follow_ups`),
+exactly once each, by the same claim-then-post pattern.
+
 The job only asks "what is due now?" (`bot.digests.run_due`). When a digest is due, and the
 daylight-saving rules that go with it, is computed in the subscription's own time zone by
 `advisor.schedule`; the scheduler's own clock is a plain UTC interval. That is what keeps local
@@ -23,6 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.digests import RunResult, claimant_name, make_slack_client, run_due
+from bot.follow_ups import run_due_follow_ups
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -79,6 +83,10 @@ def create_digest_scheduler(
             await asyncio.to_thread(run_due_digests, sessions, client)
         except Exception:
             logger.exception("the scheduled digest run failed; the next one retries")
+        try:
+            await asyncio.to_thread(run_due_follow_ups, sessions, client)
+        except Exception:
+            logger.exception("the scheduled follow-up run failed; the next one retries")
 
     scheduler = AsyncIOScheduler(timezone=_UTC)
     scheduler.add_job(

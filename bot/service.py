@@ -22,6 +22,7 @@ from advisor import (
     DigestData,
     Done,
     InterviewState,
+    PilotStatus,
     Platform,
     Policy,
     PortfolioSummary,
@@ -30,6 +31,7 @@ from advisor import (
     Step,
     StoredAssessment,
     Subscription,
+    Tier,
     UseCase,
     UseCaseStatus,
     advance,
@@ -37,6 +39,7 @@ from advisor import (
     start,
     summarize_portfolio,
 )
+from advisor.proposal import MAX_TEXT_LENGTH
 from storage import (
     NEW_SESSION,
     StaleSessionError,
@@ -51,6 +54,7 @@ from storage import (
     load_session,
     save_session,
     session_status,
+    update_proposal,
 )
 
 __all__ = ["Advisor", "FormSession", "Place", "Proposer", "Turn", "utc_now"]
@@ -365,6 +369,66 @@ class Advisor:
         """Remove a use case with its answers and assessments; the audit log keeps the fact."""
         with self._sessions.begin() as session:
             return delete_use_case(session, use_case_id, actor, self._clock())
+
+    # Follow-ups after a verdict (see bot.follow_ups) -----------------------------------------
+
+    def open_follow_up(self, channel_id: str, thread_id: str) -> tuple[int, UseCase] | None:
+        """The posted, unanswered follow-up in a Slack thread (its id) and its use case."""
+        from storage.follow_up_repository import open_follow_up  # noqa: PLC0415
+
+        with self._sessions() as session:
+            found = open_follow_up(session, channel_id=channel_id, thread_id=thread_id)
+            use_case = None if found is None else get_use_case(session, found.use_case_id)
+        return None if found is None or use_case is None else (found.id, use_case)
+
+    def answer_follow_up(
+        self,
+        follow_up_id: int,
+        use_case_id: int,
+        *,
+        actor: str,
+        pilot_status: PilotStatus | None = None,
+        text: str | None = None,
+    ) -> tuple[Tier | None, UseCase, str] | None:
+        """Apply the proposer's answer to a follow-up: the pilot status, or typed text appended
+        to the notes (with the realised value it names); then re-assess, keeping the history.
+
+        Returns the tier before, the updated use case and what changed, in words; None if the
+        follow-up was already answered (the first answer wins).
+        """
+        from bot.follow_ups import follow_up_note, realised_value  # noqa: PLC0415
+        from storage.follow_up_repository import record_follow_up_answer  # noqa: PLC0415
+
+        now = self._clock()
+        with self._sessions.begin() as session:
+            use_case = get_use_case(session, use_case_id)
+            if use_case is None:
+                return None
+            answer = pilot_status.value if pilot_status is not None else (text or "")
+            if not record_follow_up_answer(session, follow_up_id, answer, now):
+                return None
+            before = use_case.latest.assessment.tier if use_case.latest else None
+            changes: dict[str, Any] = {}
+            said = ""
+            if pilot_status is not None:
+                changes["pilot_status"] = pilot_status
+                said = f"pilot status *{pilot_status.value}*"
+            if text:
+                value = realised_value(text)
+                line = follow_up_note(text, now, value)
+                notes = f"{use_case.proposal.notes}\n{line}" if use_case.proposal.notes else line
+                changes["notes"] = notes[-MAX_TEXT_LENGTH:]
+                said = "your update in the notes" + (
+                    "" if value is None else f" (realised value €{value:,.0f} per year)"
+                )
+            proposal = Proposal.model_validate({**use_case.proposal.model_dump(), **changes})
+            update_proposal(session, use_case_id, proposal, actor=actor, now=now)
+            add_assessment(
+                session, use_case_id, assess(proposal, self.policy), self.policy.version, now
+            )
+            updated = get_use_case(session, use_case_id)
+            assert updated is not None  # updated in this very transaction
+            return before, updated, said
 
     # Leadership digests --------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ in the proposal document; SQLAlchemy's JSON operators read them (`json_extract` 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeAlias
 from typing import cast as typed
 
@@ -40,13 +40,15 @@ from advisor import (
     Tier,
     UseCaseStatus,
 )
-from storage.models import AssessmentRow, UseCaseRow
+from storage.models import AssessmentRow, FollowUpRow, UseCaseRow
 
 __all__ = ["chart_points", "digest_data"]
 
 _Rows: TypeAlias = Select[*tuple[Any, ...]]
 
 _CHART_LIMIT: Final = 10_000
+# How long a posted follow-up may go unanswered before its use case counts as in purgatory.
+UNANSWERED_FOLLOW_UP: Final = timedelta(days=7)
 # Proposal fields a person writes in their own words (the others are choices or numbers).
 _FREE_TEXT: Final = frozenset(
     {"title", "problem", "business_owner", "kpi", "operating_plan", "notes"}
@@ -109,9 +111,24 @@ def digest_data(
     pilot = _text_field("pilot_status")
     created_in_period = and_(UseCaseRow.created_at >= start, UseCaseRow.created_at < end)
     assessed_in_period = and_(verdict.created_at >= start, verdict.created_at < end)
-    in_purgatory = and_(
-        pilot.in_([status.value for status in PURGATORY_PILOTS]),
-        or_(_text_field("business_owner").is_(None), _text_field("operating_plan").is_(None)),
+    # A follow-up posted a week or more before the period's end and still unanswered.
+    unanswered = (
+        select(FollowUpRow.id)
+        .where(
+            FollowUpRow.use_case_id == UseCaseRow.id,
+            FollowUpRow.posted_at.is_not(None),
+            FollowUpRow.posted_at <= end - UNANSWERED_FOLLOW_UP,
+            FollowUpRow.answered_at.is_(None),
+        )
+        .correlate(UseCaseRow)
+        .exists()
+    )
+    in_purgatory = or_(
+        and_(
+            pilot.in_([status.value for status in PURGATORY_PILOTS]),
+            or_(_text_field("business_owner").is_(None), _text_field("operating_plan").is_(None)),
+        ),
+        unanswered,
     )
     flags_text = cast(verdict.flags, Text)
     at_risk = and_(

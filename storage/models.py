@@ -31,6 +31,7 @@ __all__ = [
     "Base",
     "DigestClaimRow",
     "DigestSubscriptionRow",
+    "FollowUpRow",
     "InterviewSessionRow",
     "ProcessedEventRow",
     "UTCDateTime",
@@ -216,3 +217,23 @@ class DigestClaimRow(Base):
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_ts: Mapped[str | None] = mapped_column(String(64))
     skipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FollowUpRow(Base):
+    """A follow-up on a use case's verdict (e.g. "30d" after it): claimed, posted, answered.
+
+    The unique (use_case_id, due_key) key makes each follow-up posted once, whatever runs it.
+    """
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (UniqueConstraint("use_case_id", "due_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id", ondelete="CASCADE"))
+    due_key: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_ts: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(Text)

@@ -27,7 +27,18 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
-from advisor import Ask, Cancelled, Done, Platform, Proposal, Reprompt, SessionStatus, Step, UseCase
+from advisor import (
+    Ask,
+    Cancelled,
+    Done,
+    PilotStatus,
+    Platform,
+    Proposal,
+    Reprompt,
+    SessionStatus,
+    Step,
+    UseCase,
+)
 from advisor.schedule import (
     Cadence,
     ScheduleError,
@@ -36,6 +47,7 @@ from advisor.schedule import (
     parse_time,
     parse_time_zone,
 )
+from bot.follow_ups import FOLLOW_UP_ACTION_PREFIX, changed_line
 from bot.neutralise import clip, for_slack, from_slack_event
 from bot.service import Advisor, Place, Proposer, Turn
 from bot.settings import Settings
@@ -77,6 +89,7 @@ logger = logging.getLogger(__name__)
 
 COMMAND: Final = "/mlops-check"
 _ANSWER_ACTION: Final = re.compile(r"^mlops_answer")
+_FOLLOW_UP_ACTION: Final = re.compile(rf"^{FOLLOW_UP_ACTION_PREFIX}:")
 # Where the bot cannot post, Slack says so with one of these; the user is told what to do.
 _CANNOT_POST: Final = frozenset(
     {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
@@ -172,6 +185,7 @@ def create_slack_app(
     app.command(COMMAND)(after_ack(conversation.on_command))
     app.event("message")(after_ack(conversation.on_message))
     app.action(_ANSWER_ACTION)(after_ack(conversation.on_button))
+    app.action(_FOLLOW_UP_ACTION)(after_ack(conversation.on_follow_up_button))
     # A form page is validated before the ack (the ack carries the errors or the next page).
     app.view(FORM_CALLBACK_ID)(conversation.on_form_submit)
     app.view_closed(FORM_CALLBACK_ID)(after_ack(conversation.on_form_closed))
@@ -497,6 +511,7 @@ class _Conversation:
         )
         # Only the proposer's interview listens; other people's replies are theirs to make.
         if not await _work(self._advisor.is_active, thread.key):
+            await self._follow_up_reply(event, body, client, thread)
             return
         # Slack retries an event it thinks was lost; a retry may land on another replica.
         event_id = body.get("event_id")
@@ -536,6 +551,85 @@ class _Conversation:
             return
         turn = await _work(self._answer, thread, str(action.get("value") or ""))
         await self._post_step(client, thread, turn)
+
+    # Follow-ups after a verdict (bot/follow_ups.py) -----------------------------------------
+
+    async def _follow_up_reply(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, thread: _Thread
+    ) -> None:
+        """A reply in a thread with no interview: the proposer's answer to an open follow-up."""
+        found = await _work(self._advisor.open_follow_up, thread.channel, thread.root_ts)
+        if found is None or found[1].proposer_id != thread.proposer:
+            return
+        event_id = body.get("event_id")
+        if event_id and not await _work(self._advisor.first_delivery, event_id):
+            return
+        text = from_slack_event(event.get("text") or "").strip()
+        if not text:
+            return
+        await self._answer_follow_up(client, thread, found[0], found[1].id, text=text)
+
+    async def on_follow_up_button(
+        self,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        container = body.get("container") or {}
+        message = body.get("message") or {}
+        root_ts = message.get("thread_ts") or container.get("thread_ts")
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+        user = (body.get("user") or {}).get("id")
+        try:
+            status = PilotStatus(str(action.get("value") or ""))
+        except ValueError:
+            return
+        if not root_ts or not channel or not user:
+            return
+        found = await _work(self._advisor.open_follow_up, channel, root_ts)
+        if found is None or found[1].proposer_id != user:
+            await respond(
+                text="Only the person who proposed this check can answer its open follow-up.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        thread = _Thread(
+            team=(body.get("team") or {}).get("id", ""),
+            channel=channel,
+            root_ts=root_ts,
+            proposer=user,
+        )
+        await self._answer_follow_up(client, thread, found[0], found[1].id, status=status)
+
+    async def _answer_follow_up(
+        self,
+        client: AsyncWebClient,
+        thread: _Thread,
+        follow_up_id: int,
+        use_case_id: int,
+        *,
+        status: PilotStatus | None = None,
+        text: str | None = None,
+    ) -> None:
+        done = await _work(
+            self._advisor.answer_follow_up,
+            follow_up_id,
+            use_case_id,
+            actor=f"slack:{thread.proposer}",
+            pilot_status=status,
+            text=text,
+        )
+        if done is None:
+            return  # answered already (a double click, or two replies at once)
+        before, use_case, said = done
+        assert use_case.latest is not None  # re-assessed in the same transaction
+        await client.chat_postMessage(
+            channel=thread.channel,
+            thread_ts=thread.root_ts,
+            text=changed_line(before, use_case.latest.assessment.tier, said),
+        )
 
     def _answer(self, thread: _Thread, text: str) -> Turn:
         return self._advisor.answer(

@@ -23,6 +23,7 @@ TABLES = {
     "audit_log",
     "digest_subscriptions",
     "digest_claims",
+    "follow_ups",
 }
 # slack-sdk's OAuth stores (multi-workspace installs) keep their rows in the same database.
 SLACK_OAUTH_TABLES = {"slack_bots", "slack_installations", "slack_oauth_states"}

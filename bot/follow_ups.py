@@ -1,0 +1,175 @@
+"""Follow-ups after a verdict: posted in the use case's thread on a schedule, answered there.
+
+`run_due_follow_ups` is the scheduler's second job (see `bot.digest_scheduler`): for each Slack
+use case whose first verdict is 30 or 90 days old (`DEFAULT_DAYS`), it claims the follow-up in
+the database (committed before posting, so any number of replicas post it once), posts three
+questions with pilot-status buttons in the thread, and marks it posted.
+
+The proposer answers with a button (the pilot status) or a reply in the thread (kept in the
+notes, with a realised value when the text names an amount of money). Either answer updates the
+proposal (audited), re-assesses it (a new assessment: the history is kept) and closes the
+follow-up; the first answer wins. A follow-up left unanswered for a week puts the use case on
+the digest's purgatory list (`storage.digest_queries`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from advisor import PilotStatus, Tier
+from bot.neutralise import clip, for_slack
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+    from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = [
+    "DEFAULT_DAYS",
+    "FOLLOW_UP_ACTION_PREFIX",
+    "follow_up_blocks",
+    "follow_up_note",
+    "run_due_follow_ups",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DAYS: Final = (30, 90)
+FOLLOW_UP_ACTION_PREFIX: Final = "mlops_followup"
+STALE_AFTER: Final = timedelta(minutes=10)
+QUESTIONS: Final = (
+    "Did it start?",
+    "Who runs it day to day?",
+    "Is the value showing (how much, per year)?",
+)
+_USER_ID: Final = re.compile(r"[UW][A-Z0-9]{2,}")
+_SECTION_MAX: Final = 3000
+# An amount counts as realised value only with a currency or a scale ("€40k", "200k a year"),
+# not a bare number ("3 people").
+_MONEY_MARK: Final = re.compile(r"€|\beur\b|\beuros?\b|\d\s*[km]\b|million|thousand", re.I)
+
+
+def follow_up_blocks(proposer_id: str | None, title: str, due_key: str) -> list[Block]:
+    """The follow-up message: the proposer mentioned (only a well-formed user id becomes a
+    mention), the three questions, and a button per pilot status."""
+    who = f"<@{proposer_id}>" if proposer_id and _USER_ID.fullmatch(proposer_id) else "Hello"
+    shown = clip(" ".join(for_slack(title).split()), 200) or "(untitled)"
+    questions = "\n".join(f"• {question}" for question in QUESTIONS)
+    return [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=clip(f"{who}, a {due_key} follow-up on *{shown}*:\n{questions}", _SECTION_MAX),
+                verbatim=True,
+            )
+        ),
+        ActionsBlock(
+            block_id="follow_up",
+            elements=[
+                ButtonElement(
+                    text=PlainTextObject(text=status.value.capitalize()),
+                    action_id=f"{FOLLOW_UP_ACTION_PREFIX}:{status.value}",
+                    value=status.value,
+                )
+                for status in PilotStatus
+            ],
+        ),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="Pick the pilot's status, or reply in this thread in your own words.",
+                    verbatim=True,
+                )
+            ]
+        ),
+    ]
+
+
+def follow_up_note(text: str, now: datetime, realised: float | None) -> str:
+    """The line a typed answer adds to the notes."""
+    line = f"Follow-up {now.date().isoformat()}: {' '.join(text.split())}"
+    if realised is not None:
+        line += f" (realised value: €{realised:,.0f} per year)"
+    return line
+
+
+def realised_value(text: str) -> float | None:
+    """The yearly amount of money a typed answer names, if it clearly names one."""
+    from advisor.answers import parse_money  # noqa: PLC0415
+
+    if not _MONEY_MARK.search(text):
+        return None
+    found = parse_money(text)
+    return found if isinstance(found, float) else None
+
+
+def changed_line(before: Tier | None, after: Tier, changes: str) -> str:
+    """The short line posted after an answer: what changed and the new tier."""
+    verdict = (
+        f"verdict still *{after.label}*"
+        if before is after
+        else f"verdict now *{after.label}*" + ("" if before is None else f" (was {before.label})")
+    )
+    return f"Thanks, recorded: {changes}; {verdict}."
+
+
+def run_due_follow_ups(
+    sessions: sessionmaker[Session],
+    client: WebClient,
+    *,
+    now: datetime | None = None,
+    days: tuple[int, ...] = DEFAULT_DAYS,
+    stale_after: timedelta = STALE_AFTER,
+) -> list[int]:
+    """Post every follow-up due at `now` exactly once; the posted follow-ups' ids.
+
+    A failed post leaves its claim un-posted: a run after `stale_after` retries it, and the
+    other follow-ups still go out.
+    """
+    from storage import get_use_case  # noqa: PLC0415
+    from storage.follow_up_repository import (  # noqa: PLC0415
+        claim_follow_up,
+        due_follow_ups,
+        mark_follow_up_posted,
+    )
+
+    now = now or datetime.now(UTC)
+    if now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime")
+    with sessions() as session:
+        due = due_follow_ups(session, now, days=days, stale_after=stale_after)
+    posted: list[int] = []
+    for item in due:
+        with sessions.begin() as session:
+            claim = claim_follow_up(session, item, now, stale_after=stale_after)
+            use_case = get_use_case(session, item.use_case_id) if claim else None
+        if claim is None or use_case is None or not use_case.channel_id:
+            continue
+        blocks = follow_up_blocks(use_case.proposer_id, use_case.title, item.due_key)
+        try:
+            answer: Any = client.chat_postMessage(
+                channel=use_case.channel_id,
+                thread_ts=use_case.thread_id,
+                text=f"A {item.due_key} follow-up on this MLOps check.",
+                blocks=[block.to_dict() for block in blocks],
+            )
+        except Exception as error:
+            logger.error(
+                "follow-up %s on #%s not posted: %s", item.due_key, item.use_case_id, error
+            )
+            continue
+        with sessions.begin() as session:
+            mark_follow_up_posted(session, claim.id, now, answer.get("ts"))
+        posted.append(claim.id)
+    return posted

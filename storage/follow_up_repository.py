@@ -1,0 +1,230 @@
+"""Follow-ups on verdicts: which are due, the once-only claim, posting and answering.
+
+The functions flush; the caller commits. Like the digest claims, `claim_follow_up` is the
+exactly-once guarantee: the unique (use_case_id, due_key) key lets one claimer in, and a claim
+never marked posted is taken over once it is older than `stale_after`. Commit before posting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import Row, Table, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from advisor.portfolio import Platform, UseCaseStatus
+from storage.models import AssessmentRow, FollowUpRow, UseCaseRow
+
+__all__ = [
+    "DueFollowUp",
+    "FollowUp",
+    "claim_follow_up",
+    "due_follow_ups",
+    "due_key",
+    "mark_follow_up_posted",
+    "open_follow_up",
+    "record_follow_up_answer",
+]
+
+_follow_ups: Final[Table] = FollowUpRow.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class DueFollowUp:
+    """A follow-up to post: the use case, which one ("30d") and when it fell due."""
+
+    use_case_id: int
+    due_key: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A claimed follow-up: posted once `posted_at` is set, answered once `answered_at` is."""
+
+    id: int
+    use_case_id: int
+    due_key: str
+    due_at: datetime
+    claimed_at: datetime
+    posted_at: datetime | None = None
+    message_ts: str | None = None
+    answered_at: datetime | None = None
+    answer: str | None = None
+
+
+def due_key(days: int) -> str:
+    """The key of the follow-up `days` after the verdict: "30d"."""
+    return f"{days}d"
+
+
+def due_follow_ups(
+    session: Session, now: datetime, *, days: Sequence[int], stale_after: timedelta
+) -> list[DueFollowUp]:
+    """The follow-ups due at `now`: Slack use cases with a thread, not archived, whose first
+    verdict is at least `days[i]` days old, and whose follow-up for that day nobody posted (nor
+    holds a fresh claim on). Only the latest due day of each use case is returned: a use case
+    that missed its 30-day follow-up while everything was down gets the 90-day one, not both.
+    """
+    now = _utc(now)
+    ordered = sorted(set(days), reverse=True)
+    if not ordered:
+        return []
+    verdict_at = (
+        select(AssessmentRow.use_case_id, func.min(AssessmentRow.created_at).label("at"))
+        .group_by(AssessmentRow.use_case_id)
+        .subquery("verdict")
+    )
+    rows = session.execute(
+        select(UseCaseRow.id, verdict_at.c.at)
+        .join(verdict_at, verdict_at.c.use_case_id == UseCaseRow.id)
+        .where(
+            UseCaseRow.platform == Platform.SLACK.value,
+            UseCaseRow.channel_id.is_not(None),
+            UseCaseRow.thread_id.is_not(None),
+            UseCaseRow.status != UseCaseStatus.ARCHIVED.value,
+            verdict_at.c.at <= now - timedelta(days=min(ordered)),
+        )
+        .order_by(UseCaseRow.id)
+    ).all()
+    candidates: list[DueFollowUp] = []
+    for use_case_id, verdict in rows:
+        at = verdict if verdict.tzinfo else verdict.replace(tzinfo=UTC)
+        for day in ordered:
+            if at + timedelta(days=day) <= now:
+                candidates.append(DueFollowUp(use_case_id, due_key(day), at + timedelta(days=day)))
+                break
+    if not candidates:
+        return []
+    taken = {
+        (row.use_case_id, row.due_key)
+        for row in session.execute(
+            select(FollowUpRow.use_case_id, FollowUpRow.due_key).where(
+                FollowUpRow.use_case_id.in_([due.use_case_id for due in candidates]),
+                (FollowUpRow.posted_at.is_not(None))
+                | (FollowUpRow.claimed_at >= now - stale_after),
+            )
+        )
+    }
+    return [due for due in candidates if (due.use_case_id, due.due_key) not in taken]
+
+
+def claim_follow_up(
+    session: Session, due: DueFollowUp, now: datetime, *, stale_after: timedelta
+) -> FollowUp | None:
+    """Take on posting a follow-up; None when someone else holds a fresh claim or posted it."""
+    now = _utc(now)
+    values = {
+        "use_case_id": due.use_case_id,
+        "due_key": due.due_key,
+        "due_at": _utc(due.due_at),
+        "claimed_at": now,
+    }
+    keys = [_follow_ups.c.use_case_id, _follow_ups.c.due_key]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql_insert(_follow_ups).values(values)
+    elif dialect == "sqlite":
+        statement = sqlite_insert(_follow_ups).values(values)
+    else:
+        raise NotImplementedError(f"no INSERT ... ON CONFLICT for the {dialect} dialect")
+    statement = statement.on_conflict_do_nothing(index_elements=keys)
+    row = session.connection().execute(statement.returning(*_follow_ups.c)).one_or_none()
+    if row is not None:
+        return _follow_up(row)
+    taken = (
+        session.connection()
+        .execute(
+            update(_follow_ups)
+            .where(
+                _follow_ups.c.use_case_id == due.use_case_id,
+                _follow_ups.c.due_key == due.due_key,
+                _follow_ups.c.posted_at.is_(None),
+                _follow_ups.c.claimed_at < now - stale_after,
+            )
+            .values(claimed_at=now)
+            .returning(*_follow_ups.c)
+        )
+        .one_or_none()
+    )
+    return None if taken is None else _follow_up(taken)
+
+
+def mark_follow_up_posted(
+    session: Session, follow_up_id: int, now: datetime, message_ts: str | None
+) -> bool:
+    """Record that the follow-up went out; False if it was already marked posted."""
+    done = session.connection().execute(
+        update(_follow_ups)
+        .where(_follow_ups.c.id == follow_up_id, _follow_ups.c.posted_at.is_(None))
+        .values(posted_at=_utc(now), message_ts=message_ts)
+    )
+    return done.rowcount > 0
+
+
+def open_follow_up(session: Session, *, channel_id: str, thread_id: str) -> FollowUp | None:
+    """The newest posted, unanswered follow-up in a Slack thread, if there is one."""
+    row = (
+        session.connection()
+        .execute(
+            select(_follow_ups)
+            .join(UseCaseRow.__table__, UseCaseRow.id == _follow_ups.c.use_case_id)
+            .where(
+                UseCaseRow.platform == Platform.SLACK.value,
+                UseCaseRow.channel_id == channel_id,
+                UseCaseRow.thread_id == thread_id,
+                _follow_ups.c.posted_at.is_not(None),
+                _follow_ups.c.answered_at.is_(None),
+            )
+            .order_by(_follow_ups.c.id.desc())
+            .limit(1)
+        )
+        .one_or_none()
+    )
+    return None if row is None else _follow_up(row)
+
+
+def record_follow_up_answer(
+    session: Session, follow_up_id: int, answer: str, now: datetime
+) -> bool:
+    """Record the answer to a posted follow-up; False if it was already answered (the first
+    answer wins: a double click or a retried event changes nothing)."""
+    done = session.connection().execute(
+        update(_follow_ups)
+        .where(
+            _follow_ups.c.id == follow_up_id,
+            _follow_ups.c.posted_at.is_not(None),
+            _follow_ups.c.answered_at.is_(None),
+        )
+        .values(answered_at=_utc(now), answer=answer)
+    )
+    return done.rowcount > 0
+
+
+def _follow_up(row: Row[Any]) -> FollowUp:
+    return FollowUp(
+        id=row.id,
+        use_case_id=row.use_case_id,
+        due_key=row.due_key,
+        due_at=_aware(row.due_at),
+        claimed_at=_aware(row.claimed_at),
+        posted_at=None if row.posted_at is None else _aware(row.posted_at),
+        message_ts=row.message_ts,
+        answered_at=None if row.answered_at is None else _aware(row.answered_at),
+        answer=row.answer,
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment.isoformat()}: pass an aware one (UTC)")
+    return moment.astimezone(UTC)
