@@ -26,6 +26,7 @@ __all__ = [
     "CompiledFamily",
     "CompiledPattern",
     "Family",
+    "FollowUpPolicy",
     "Matcher",
     "Policy",
     "PolicyError",
@@ -146,6 +147,26 @@ class TierThresholds(_Strict):
     full_min_value_cost_ratio: float = Field(ge=0)
     full_min_annual_cost_eur: float = Field(ge=0)
     caps: dict[Flag, Tier] = {}
+
+
+class FollowUpPolicy(_Strict):
+    """When the bot follows up on a verdict in the use case's thread, and what it asks."""
+
+    days: list[int] = Field(default=[30, 90], min_length=1)
+    questions: list[str] = Field(
+        default=[
+            "Did it start?",
+            "Who runs it day to day?",
+            "Is the value showing (how much, per year)?",
+        ],
+        min_length=1,
+    )
+
+    @model_validator(mode="after")
+    def _positive_and_distinct(self) -> FollowUpPolicy:
+        if any(day < 1 for day in self.days) or len(set(self.days)) != len(self.days):
+            raise ValueError("days must be distinct whole numbers of days, 1 or more")
+        return self
 
 
 class Texts(_Strict):
@@ -589,6 +610,7 @@ class Policy(_Strict):
     readiness: ReadinessWeights
     tiers: TierThresholds
     texts: Texts
+    follow_ups: FollowUpPolicy = FollowUpPolicy()
 
     _matcher: Matcher = PrivateAttr()
     _placeholder_answers: frozenset[str] = PrivateAttr()

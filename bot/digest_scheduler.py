@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from advisor import DEFAULT, Policy
 from bot.digests import RunResult, claimant_name, make_slack_client, run_due
 from bot.follow_ups import run_due_follow_ups
 
@@ -65,7 +66,7 @@ def run_due_digests(
 
 
 def create_digest_scheduler(
-    settings: Settings, sessions: sessionmaker[Session]
+    settings: Settings, sessions: sessionmaker[Session], *, policy: Policy = DEFAULT
 ) -> AsyncIOScheduler | None:
     """A scheduler (not started: start it on the serving event loop) with the digest job every
     minute; None with OAuth, where there is no single bot token to post with."""
@@ -84,7 +85,7 @@ def create_digest_scheduler(
         except Exception:
             logger.exception("the scheduled digest run failed; the next one retries")
         try:
-            await asyncio.to_thread(run_due_follow_ups, sessions, client)
+            await asyncio.to_thread(run_due_follow_ups, sessions, client, policy=policy)
         except Exception:
             logger.exception("the scheduled follow-up run failed; the next one retries")
 

@@ -1,12 +1,14 @@
 """Follow-ups after a verdict: posted in the use case's thread on a schedule, answered there.
 
 `run_due_follow_ups` is the scheduler's second job (see `bot.digest_scheduler`): for each Slack
-use case whose first verdict is 30 or 90 days old (`DEFAULT_DAYS`), it claims the follow-up in
-the database (committed before posting, so any number of replicas post it once), posts three
-questions with pilot-status buttons in the thread, and marks it posted.
+use case whose first verdict is as old as one of the policy's `follow_ups.days` (30 and 90 by
+default), it claims the follow-up in the database (committed before posting, so any number of
+replicas post it once), posts the policy's questions with pilot-status buttons in the thread,
+and marks it posted.
 
 The proposer answers with a button (the pilot status) or a reply in the thread (kept in the
-notes, with a realised value when the text names an amount of money). Either answer updates the
+notes, with a realised value when the text names an amount of money; and as the operating plan
+when the proposal had none, since the reply says who runs it). Either answer updates the
 proposal (audited), re-assesses it (a new assessment: the history is kept) and closes the
 follow-up; the first answer wins. A follow-up left unanswered for a week puts the use case on
 the digest's purgatory list (`storage.digest_queries`).
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -29,7 +32,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from advisor import PilotStatus, Tier
+from advisor import DEFAULT, PilotStatus, Policy, Tier
 from bot.neutralise import clip, for_slack
 
 if TYPE_CHECKING:
@@ -37,7 +40,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = [
-    "DEFAULT_DAYS",
     "FOLLOW_UP_ACTION_PREFIX",
     "follow_up_blocks",
     "follow_up_note",
@@ -46,14 +48,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DAYS: Final = (30, 90)
 FOLLOW_UP_ACTION_PREFIX: Final = "mlops_followup"
 STALE_AFTER: Final = timedelta(minutes=10)
-QUESTIONS: Final = (
-    "Did it start?",
-    "Who runs it day to day?",
-    "Is the value showing (how much, per year)?",
-)
 _USER_ID: Final = re.compile(r"[UW][A-Z0-9]{2,}")
 _SECTION_MAX: Final = 3000
 # An amount counts as realised value only with a currency or a scale ("€40k", "200k a year"),
@@ -61,16 +57,18 @@ _SECTION_MAX: Final = 3000
 _MONEY_MARK: Final = re.compile(r"€|\beur\b|\beuros?\b|\d\s*[km]\b|million|thousand", re.I)
 
 
-def follow_up_blocks(proposer_id: str | None, title: str, due_key: str) -> list[Block]:
+def follow_up_blocks(
+    proposer_id: str | None, title: str, due_key: str, questions: Sequence[str]
+) -> list[Block]:
     """The follow-up message: the proposer mentioned (only a well-formed user id becomes a
     mention), the three questions, and a button per pilot status."""
     who = f"<@{proposer_id}>" if proposer_id and _USER_ID.fullmatch(proposer_id) else "Hello"
     shown = clip(" ".join(for_slack(title).split()), 200) or "(untitled)"
-    questions = "\n".join(f"• {question}" for question in QUESTIONS)
+    asked = "\n".join(f"• {clip(question, 300)}" for question in questions)
     return [
         SectionBlock(
             text=MarkdownTextObject(
-                text=clip(f"{who}, a {due_key} follow-up on *{shown}*:\n{questions}", _SECTION_MAX),
+                text=clip(f"{who}, a {due_key} follow-up on *{shown}*:\n{asked}", _SECTION_MAX),
                 verbatim=True,
             )
         ),
@@ -129,7 +127,7 @@ def run_due_follow_ups(
     client: WebClient,
     *,
     now: datetime | None = None,
-    days: tuple[int, ...] = DEFAULT_DAYS,
+    policy: Policy = DEFAULT,
     stale_after: timedelta = STALE_AFTER,
 ) -> list[int]:
     """Post every follow-up due at `now` exactly once; the posted follow-ups' ids.
@@ -148,6 +146,7 @@ def run_due_follow_ups(
     if now.utcoffset() is None:
         raise ValueError("now must be an aware datetime")
     with sessions() as session:
+        days = tuple(policy.follow_ups.days)
         due = due_follow_ups(session, now, days=days, stale_after=stale_after)
     posted: list[int] = []
     for item in due:
@@ -156,7 +155,9 @@ def run_due_follow_ups(
             use_case = get_use_case(session, item.use_case_id) if claim else None
         if claim is None or use_case is None or not use_case.channel_id:
             continue
-        blocks = follow_up_blocks(use_case.proposer_id, use_case.title, item.due_key)
+        blocks = follow_up_blocks(
+            use_case.proposer_id, use_case.title, item.due_key, policy.follow_ups.questions
+        )
         try:
             answer: Any = client.chat_postMessage(
                 channel=use_case.channel_id,

@@ -98,7 +98,7 @@ def _digest_scheduler(settings: Settings, advisor: Advisor) -> Scheduler | None:
     """The digest scheduler (started with the event loop), or None when it cannot post."""
     from bot.digest_scheduler import create_digest_scheduler  # noqa: PLC0415
 
-    return create_digest_scheduler(settings, advisor.sessions)
+    return create_digest_scheduler(settings, advisor.sessions, policy=advisor.policy)
 
 
 async def _with_scheduler(serving: Awaitable[None], scheduler: Scheduler | None) -> None:

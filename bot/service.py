@@ -418,6 +418,10 @@ class Advisor:
                 line = follow_up_note(text, now, value)
                 notes = f"{use_case.proposal.notes}\n{line}" if use_case.proposal.notes else line
                 changes["notes"] = notes[-MAX_TEXT_LENGTH:]
+                if use_case.proposal.operating_plan is None:
+                    # One of the questions is who runs it: with no plan on record, the reply is
+                    # the best statement of one there is.
+                    changes["operating_plan"] = text[:MAX_TEXT_LENGTH]
                 said = "your update in the notes" + (
                     "" if value is None else f" (realised value €{value:,.0f} per year)"
                 )

@@ -125,3 +125,12 @@ def test_a_pattern_that_parses_but_cannot_compile_is_refused_at_start() -> None:
     data["detectors"]["fomo"][0]["patterns"] = ["(?<=a+)b"]
     with pytest.raises(PolicyError, match=r"detectors\.fomo\.0\.patterns\.0"):
         parse(data)
+
+
+def test_follow_up_days_come_from_the_policy_and_are_checked() -> None:
+    assert DEFAULT.follow_ups.days == [30, 90]
+    policy = parse_policy("follow_ups:\n  days: [14]\n", over_default=True)
+    assert policy.follow_ups.days == [14]
+    assert policy.follow_ups.questions == DEFAULT.follow_ups.questions
+    with pytest.raises(PolicyError, match="follow_ups"):
+        parse_policy("follow_ups:\n  days: [30, 30]\n", over_default=True)

@@ -128,6 +128,9 @@ def test_a_typed_answer_goes_to_the_notes_and_reassesses(
     assert notes is not None and "Ana runs it & it saves €40k a year" in notes
     assert notes.startswith("Follow-up ") and "realised value: €40,000 per year" in notes
     assert "too early" not in notes and "not the proposer" not in notes
+    # The proposal had no operating plan: the reply, which says who runs it, becomes one.
+    plan = server.advisor.use_case(use_case_id).proposal.operating_plan
+    assert plan == "Live since May, Ana runs it & it saves €40k a year"
 
 
 def test_an_unanswered_follow_up_lands_in_purgatory(start_server: Callable[[], Server]) -> None:
