@@ -143,26 +143,7 @@ def claim_period(
     compare-and-set UPDATE, so of two runs taking it over at once only one succeeds. Commit
     before posting.
     """
-    now = _utc(now)
-    values = {
-        "subscription_id": subscription_id,
-        "period_key": period_key,
-        "claimed_at": now,
-        "claimed_by": claimant,
-    }
-    inserted = _insert_claim(session, values)
-    if inserted is not None:
-        return inserted
-    taken = (
-        session.connection()
-        .execute(
-            _stale(subscription_id, period_key, now, stale_after)
-            .values(claimed_at=now, claimed_by=claimant)
-            .returning(*_claims.c)
-        )
-        .one_or_none()
-    )
-    return None if taken is None else _claim(taken)
+    return _take_claim(session, subscription_id, period_key, _utc(now), claimant, stale_after, {})
 
 
 def skip_period(
@@ -180,12 +161,27 @@ def skip_period(
     new, or its claim was abandoned more than `stale_after` ago and never posted.
     """
     now = _utc(now)
+    return _take_claim(
+        session, subscription_id, period_key, now, claimant, stale_after, {"skipped_at": now}
+    )
+
+
+def _take_claim(  # noqa: PLR0917 (the two public callers pass everything through)
+    session: Session,
+    subscription_id: int,
+    period_key: str,
+    now: datetime,
+    claimant: str,
+    stale_after: timedelta,
+    extra: dict[str, Any],
+) -> DigestClaim | None:
+    """Insert the period's claim, or take over one abandoned more than `stale_after` ago."""
     values = {
         "subscription_id": subscription_id,
         "period_key": period_key,
         "claimed_at": now,
         "claimed_by": claimant,
-        "skipped_at": now,
+        **extra,
     }
     inserted = _insert_claim(session, values)
     if inserted is not None:
@@ -194,7 +190,7 @@ def skip_period(
         session.connection()
         .execute(
             _stale(subscription_id, period_key, now, stale_after)
-            .values(claimed_at=now, claimed_by=claimant, skipped_at=now)
+            .values(claimed_at=now, claimed_by=claimant, **extra)
             .returning(*_claims.c)
         )
         .one_or_none()

@@ -881,3 +881,27 @@ class Server:
         """`/mlops-check text`, its response_url on the double (recorded as `respond-…`)."""
         options.setdefault("response_url", f"{self.slack.url}respond-{time.monotonic_ns()}")
         return self.post(slash_command("/mlops-check", text, **options))
+
+
+# A whole interview, answered as a proposer types (the chat, the service and the Slack thread
+# tests drive it): a sound, small use case whose verdict is "lightweight".
+INTERVIEW_ANSWERS = [
+    "Spare-part demand per warehouse",
+    "our team struggles",
+    "Technicians wait for spare parts twice a month because fast movers run out.",
+    "Head of service logistics",
+    "Technician hours lost waiting",
+    "300k",
+    "50k",
+    "60 a week",
+    "monthly",
+    "one",
+    "batch",
+    "1",
+    "0",
+    "yes",
+    "no",
+    "none",
+    "The logistics analyst runs the weekly forecast and IT pages her on failure.",
+    "skip",
+]

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from slack_double import INTERVIEW_ANSWERS
 from sqlalchemy.engine import make_url
 
 import bot.service
@@ -14,26 +15,7 @@ from bot.bootstrap import DatabaseNotReadyError, open_advisor
 from bot.service import Advisor, Place, Proposer
 from storage import make_engine, make_session_factory
 
-ANSWERS = [
-    "Spare-part demand per warehouse",
-    "our team struggles",
-    "Technicians wait for spare parts twice a month because fast movers run out.",
-    "Head of service logistics",
-    "Technician hours lost waiting",
-    "300k",
-    "50k",
-    "60 a week",
-    "monthly",
-    "one",
-    "batch",
-    "1",
-    "0",
-    "yes",
-    "no",
-    "none",
-    "The logistics analyst runs the weekly forecast and IT pages her on failure.",
-    "skip",
-]
+ANSWERS = INTERVIEW_ANSWERS
 WHO = Proposer(id="U1", name="Ana")
 WHERE = Place(platform=Platform.SLACK, workspace_id="T1", channel_id="C1", thread_id="1.0")
 

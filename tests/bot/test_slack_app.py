@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from slack_double import (
+    INTERVIEW_ANSWERS,
     Server,
     SlackApiDouble,
     app_home_opened,
@@ -20,26 +21,7 @@ from slack_double import (
 
 from bot.slack.app import COMMAND
 
-ANSWERS = [
-    "Spare-part demand per warehouse",
-    "our team struggles",
-    "Technicians wait for spare parts twice a month because fast movers run out.",
-    "Head of service logistics",
-    "Technician hours lost waiting",
-    "300k",
-    "50k",
-    "60 a week",
-    "monthly",
-    "one",
-    "batch",
-    "1",
-    "0",
-    "yes",
-    "no",
-    "none",
-    "The logistics analyst runs the weekly forecast and IT pages her on failure.",
-    "skip",
-]
+ANSWERS = INTERVIEW_ANSWERS
 
 
 def thread_messages(slack: SlackApiDouble, count: int) -> list[dict[str, Any]]:

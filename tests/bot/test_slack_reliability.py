@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from slack_double import ServedApp, Server, app_home_opened, message_event
+from slack_double import INTERVIEW_ANSWERS, ServedApp, Server, app_home_opened, message_event
 from slack_sdk.models.blocks import Block
 
 from bot.service import Advisor
@@ -18,26 +18,7 @@ from bot.slack.app import create_slack_app
 from bot.slack.server import create_web_app
 from storage import make_engine, make_session_factory
 
-ANSWERS = [
-    "Spare-part demand per warehouse",
-    "our team struggles",
-    "Technicians wait for spare parts twice a month because fast movers run out.",
-    "Head of service logistics",
-    "Technician hours lost waiting",
-    "300k",
-    "50k",
-    "60 a week",
-    "monthly",
-    "one",
-    "batch",
-    "1",
-    "0",
-    "yes",
-    "no",
-    "none",
-    "The logistics analyst runs the weekly forecast and IT pages her on failure.",
-    "skip",
-]
+ANSWERS = INTERVIEW_ANSWERS
 TEXT_ANSWERS = {0, 2, 3, 4, 16}  # title, problem, owner, KPI, operating plan
 # As Slack delivers event text: mentions tokenised, & < > escaped.
 HOSTILE = " <!channel> <!here> <@U0BADGUY> <!subteam^S1> <https://evil.example|bank> &lt;!here&gt;"
