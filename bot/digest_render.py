@@ -21,11 +21,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from advisor import ChartPoint, DigestData, DigestItem, RiskItem, Tier
 from bot.neutralise import clip, for_slack, for_terminal
-from bot.slack.blocks import _PERMALINK as PERMALINK
 from bot.slack.blocks import (
     FIELD_TEXT_MAX,
     HEADER_TEXT_MAX,
     MESSAGE_BLOCKS_MAX,
+    PERMALINK,
     SECTION_TEXT_MAX,
     TEXT_FALLBACK_MAX,
 )

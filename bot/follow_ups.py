@@ -34,6 +34,7 @@ from slack_sdk.models.blocks import (
 
 from advisor import DEFAULT, PilotStatus, Policy, Tier
 from bot.neutralise import clip, for_slack
+from bot.slack.blocks import mention
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -50,7 +51,6 @@ logger = logging.getLogger(__name__)
 
 FOLLOW_UP_ACTION_PREFIX: Final = "mlops_followup"
 STALE_AFTER: Final = timedelta(minutes=10)
-_USER_ID: Final = re.compile(r"[UW][A-Z0-9]{2,}")
 _SECTION_MAX: Final = 3000
 # An amount counts as realised value only with a currency or a scale ("€40k", "200k a year"),
 # not a bare number ("3 people").
@@ -62,7 +62,7 @@ def follow_up_blocks(
 ) -> list[Block]:
     """The follow-up message: the proposer mentioned (only a well-formed user id becomes a
     mention), the three questions, and a button per pilot status."""
-    who = f"<@{proposer_id}>" if proposer_id and _USER_ID.fullmatch(proposer_id) else "Hello"
+    who = mention(proposer_id) or "Hello"
     shown = clip(" ".join(for_slack(title).split()), 200) or "(untitled)"
     asked = "\n".join(f"• {clip(question, 300)}" for question in questions)
     return [

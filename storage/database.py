@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -73,3 +74,10 @@ def _sqlite_pragmas(*, wal: bool) -> Callable[[Any, Any], None]:
             cursor.close()
 
     return set_pragmas
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware datetime in UTC, as the database stores times; a naive one is refused."""
+    if moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment.isoformat()}: pass an aware one (UTC)")
+    return moment.astimezone(UTC)

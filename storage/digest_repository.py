@@ -7,7 +7,7 @@ Commit the claim before posting, so other runners see it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, Final
 
 from sqlalchemy import Row, Table, delete, select, update
@@ -24,6 +24,7 @@ from advisor.schedule import (
     parse_channel_id,
     parse_time_zone,
 )
+from storage.database import as_utc
 from storage.models import DigestClaimRow, DigestSubscriptionRow
 
 __all__ = [
@@ -59,7 +60,7 @@ def subscribe(
     A changed schedule keeps the subscription's id, creation time and its claims. Raises
     `advisor.ScheduleError` (a ValueError) for an invalid channel id, day, time zone or grace.
     """
-    now = _utc(now)
+    now = as_utc(now)
     # Validate before writing, with the core's rules and its one-line errors.
     channel_id = parse_channel_id(channel_id)
     tz = parse_time_zone(tz)
@@ -143,7 +144,7 @@ def claim_period(
     compare-and-set UPDATE, so of two runs taking it over at once only one succeeds. Commit
     before posting.
     """
-    return _take_claim(session, subscription_id, period_key, _utc(now), claimant, stale_after, {})
+    return _take_claim(session, subscription_id, period_key, as_utc(now), claimant, stale_after, {})
 
 
 def skip_period(
@@ -160,7 +161,7 @@ def skip_period(
     Like `claim_period`, exactly one caller records the skip (and so logs it): the period is
     new, or its claim was abandoned more than `stale_after` ago and never posted.
     """
-    now = _utc(now)
+    now = as_utc(now)
     return _take_claim(
         session, subscription_id, period_key, now, claimant, stale_after, {"skipped_at": now}
     )
@@ -203,7 +204,7 @@ def mark_posted(
 ) -> DigestClaim | None:
     """Record that the claimed digest went out; None if the claim was already finished (by a
     run that took it over while this one was slow)."""
-    now = _utc(now)
+    now = as_utc(now)
     row = (
         session.connection()
         .execute(
@@ -277,9 +278,3 @@ def _claim(row: Row[Any]) -> DigestClaim:
         message_ts=row.message_ts,
         skipped_at=row.skipped_at,
     )
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment.isoformat()}: pass an aware one (UTC)")
-    return moment.astimezone(UTC)

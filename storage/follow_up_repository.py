@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from advisor.portfolio import Platform, UseCaseStatus
+from storage.database import as_utc
 from storage.models import AssessmentRow, FollowUpRow, UseCaseRow
 
 __all__ = [
@@ -71,7 +72,7 @@ def due_follow_ups(
     holds a fresh claim on). Only the latest due day of each use case is returned: a use case
     that missed its 30-day follow-up while everything was down gets the 90-day one, not both.
     """
-    now = _utc(now)
+    now = as_utc(now)
     ordered = sorted(set(days), reverse=True)
     if not ordered:
         return []
@@ -118,11 +119,11 @@ def claim_follow_up(
     session: Session, due: DueFollowUp, now: datetime, *, stale_after: timedelta
 ) -> FollowUp | None:
     """Take on posting a follow-up; None when someone else holds a fresh claim or posted it."""
-    now = _utc(now)
+    now = as_utc(now)
     values = {
         "use_case_id": due.use_case_id,
         "due_key": due.due_key,
-        "due_at": _utc(due.due_at),
+        "due_at": as_utc(due.due_at),
         "claimed_at": now,
     }
     keys = [_follow_ups.c.use_case_id, _follow_ups.c.due_key]
@@ -162,7 +163,7 @@ def mark_follow_up_posted(
     done = session.connection().execute(
         update(_follow_ups)
         .where(_follow_ups.c.id == follow_up_id, _follow_ups.c.posted_at.is_(None))
-        .values(posted_at=_utc(now), message_ts=message_ts)
+        .values(posted_at=as_utc(now), message_ts=message_ts)
     )
     return done.rowcount > 0
 
@@ -201,7 +202,7 @@ def record_follow_up_answer(
             _follow_ups.c.posted_at.is_not(None),
             _follow_ups.c.answered_at.is_(None),
         )
-        .values(answered_at=_utc(now), answer=answer)
+        .values(answered_at=as_utc(now), answer=answer)
     )
     return done.rowcount > 0
 
@@ -222,9 +223,3 @@ def _follow_up(row: Row[Any]) -> FollowUp:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment.isoformat()}: pass an aware one (UTC)")
-    return moment.astimezone(UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 from typing import Any, Final, TypeVar, cast
 
@@ -39,6 +39,7 @@ from advisor.portfolio import (
     UseCaseStatus,
 )
 from advisor.proposal import Proposal
+from storage.database import as_utc
 from storage.errors import StaleSessionError, UnknownUseCaseError
 from storage.models import (
     AssessmentRow,
@@ -96,7 +97,7 @@ def create_use_case(
     status: UseCaseStatus = UseCaseStatus.INTERVIEWING,
 ) -> UseCase:
     """Add a use case to the portfolio; it has no assessment until `add_assessment`."""
-    now = _utc(now)
+    now = as_utc(now)
     row = UseCaseRow(
         title=proposal.title,
         proposal=_proposal_document(proposal),
@@ -126,7 +127,7 @@ def add_assessment(
 
     The use case becomes `assessed`, unless it was archived. Raises UnknownUseCaseError.
     """
-    now = _utc(now)
+    now = as_utc(now)
     use_case = _use_case_row(session, use_case_id)
     row = AssessmentRow(
         use_case_id=use_case_id,
@@ -186,7 +187,7 @@ def update_proposal(
 
     An identical proposal changes nothing and is not audited. Raises UnknownUseCaseError.
     """
-    now = _utc(now)
+    now = as_utc(now)
     row = _use_case_row(session, use_case_id)
     before = Proposal.model_validate(row.proposal)
     changed = [
@@ -214,7 +215,7 @@ def set_status(
     session: Session, use_case_id: int, status: UseCaseStatus, *, actor: str, now: datetime
 ) -> UseCase:
     """Move the use case to another status, audited. Raises UnknownUseCaseError."""
-    now = _utc(now)
+    now = as_utc(now)
     row = _use_case_row(session, use_case_id)
     if row.status != status.value:
         details = {"from": row.status, "to": status.value}
@@ -240,7 +241,7 @@ def delete_use_case(session: Session, use_case_id: int, actor: str, now: datetim
     The audit log keeps only the fact: which id, who, when. Earlier audit entries of the use case
     carry field names and statuses, never proposal text, so they stay as they are.
     """
-    now = _utc(now)
+    now = as_utc(now)
     # Explicit deletes rather than trusting ON DELETE CASCADE alone: an erasure must not depend on
     # a SQLite connection having switched foreign keys on.
     for dependent in (AssessmentRow, InterviewSessionRow):
@@ -276,7 +277,7 @@ def import_use_cases(
     `items` may be a generator: it is consumed one batch at a time, so the caller need not hold
     every assessment in memory; an exception it raises propagates, and the caller rolls back.
     """
-    now = _utc(now)
+    now = as_utc(now)
     connection = session.connection()
     dialect = connection.dialect.name
     insert_use_cases = _use_cases.insert().values(proposal=_json_text("proposal", dialect))
@@ -368,7 +369,7 @@ def save_session(
     there first (the caller reloads and retries), so two replicas can never interleave updates.
     `use_case_id` and `status` change only when given.
     """
-    now = _utc(now)
+    now = as_utc(now)
     connection = session.connection()
     if expected_version == NEW_SESSION:
         values = {
@@ -409,14 +410,14 @@ def claim_event(session: Session, event_id: str, now: datetime) -> bool:
     Safe across replicas: the primary key decides, and a concurrent claim waits for the first one's
     transaction. Commit soon after claiming, so other replicas see the claim.
     """
-    values = {"event_id": event_id, "received_at": _utc(now)}
+    values = {"event_id": event_id, "received_at": as_utc(now)}
     return _insert_unless_present(session, _events, values, "event_id")
 
 
 def forget_events(session: Session, *, before: datetime) -> int:
     """Drop event ids received before `before` (platforms retry for minutes, not days)."""
     deleted = session.connection().execute(
-        delete(_events).where(_events.c.received_at < _utc(before))
+        delete(_events).where(_events.c.received_at < as_utc(before))
     )
     return deleted.rowcount
 
@@ -455,12 +456,6 @@ def _batched(items: Iterable[_Item], size: int) -> Iterator[Sequence[_Item]]:
     iterator = iter(items)
     while batch := tuple(islice(iterator, size)):
         yield batch
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment.isoformat()}: pass an aware one (UTC)")
-    return moment.astimezone(UTC)
 
 
 def _proposal_document(proposal: Proposal) -> dict[str, Any]:

@@ -44,6 +44,7 @@ __all__ = [
     "MESSAGE_BLOCKS_MAX",
     "METADATA_EVENT_TYPE",
     "MODAL_TEXT_MAX",
+    "PERMALINK",
     "SECTION_TEXT_MAX",
     "TEXT_FALLBACK_MAX",
     "VIEW_BLOCKS_MAX",
@@ -52,6 +53,7 @@ __all__ = [
     "form_root_blocks",
     "form_view",
     "help_blocks",
+    "mention",
     "portfolio_totals_blocks",
     "question_blocks",
     "root_blocks",
@@ -225,6 +227,11 @@ def verdict_metadata(use_case_id: int, assessment: Assessment) -> dict[str, Any]
     return Metadata(event_type=METADATA_EVENT_TYPE, event_payload=payload).to_dict()
 
 
+def mention(user_id: str | None) -> str | None:
+    """`<@U…>` for a well-formed Slack user id, else None: the only mention the app builds."""
+    return f"<@{user_id}>" if user_id and _USER_ID.fullmatch(user_id) else None
+
+
 def root_blocks(
     proposer_id: str,
     title: str | None,
@@ -236,10 +243,7 @@ def root_blocks(
 
     The proposer mention is the only mention the app builds, and only from a well-formed user id.
     """
-    if _USER_ID.fullmatch(proposer_id):
-        who = f"<@{proposer_id}>"
-    else:
-        who = _typed(proposer_id, _SHOWN_ID_MAX, empty="Someone")
+    who = mention(proposer_id) or _typed(proposer_id, _SHOWN_ID_MAX, empty="Someone")
     if title is None:
         line = f"{who} started an MLOps check{_id(use_case_id)}."
     else:
@@ -405,7 +409,7 @@ def use_case_list_blocks(
 
 # Slack's permalinks: https://<workspace>.slack.com/archives/<channel>/p<ts>, optionally with
 # a thread query. Anything else is not put into a link.
-_PERMALINK: Final = re.compile(
+PERMALINK: Final = re.compile(
     r"https://[a-z0-9-]+\.slack\.com/archives/[A-Z0-9]+/p\d+(\?[\w=&.-]*)?"
 )
 
@@ -441,7 +445,7 @@ def _use_case_line(use_case: UseCase, link: str | None = None) -> str:
     if name:
         # A name, never a mention: a list must not ping everyone in it.
         details.insert(1, name)
-    if link and _PERMALINK.fullmatch(link):
+    if link and PERMALINK.fullmatch(link):
         # A link we asked Slack for, to the check's thread; nothing a person typed.
         details.append(f"<{link}|open the thread>")
     second = clip(" · ".join(details), 500)
