@@ -24,9 +24,10 @@ once-only claim: one digest per subscription and local date, whatever runs it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -34,11 +35,13 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 __all__ = [
     "DAY_NAMES",
     "DEFAULT_GRACE",
+    "TEAMS_PREFIX",
     "Cadence",
     "DigestClaim",
     "Period",
     "ScheduleError",
     "Subscription",
+    "is_teams_channel",
     "is_within_grace",
     "latest_due",
     "parse_channel_id",
@@ -46,12 +49,19 @@ __all__ = [
     "parse_time",
     "parse_time_zone",
     "resolve_local",
+    "schedule_from_words",
 ]
 
 DEFAULT_GRACE: Final = timedelta(hours=24)
 DAY_NAMES: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Slack conversation ids: C… public channels, G… private channels (older), D… direct messages.
 _CHANNEL_ID: Final = re.compile(r"[CGD][A-Z0-9]+")
+# Teams conversations are named `teams:<conversation id>`: a channel's id is like
+# 19:AbC…@thread.tacv2 (older: @thread.skype), a group chat's 19:…@thread.v2. No `;messageid=`:
+# a subscription is the channel, not one of its threads.
+TEAMS_PREFIX: Final = "teams:"
+_TEAMS_CONVERSATION_ID: Final = re.compile(r"\d+:[A-Za-z0-9_.=@-]+(?::[A-Za-z0-9_.=@-]+)*")
+_TEAMS_ID_MAX: Final = 240
 _TIME: Final = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 _WEEK: Final = timedelta(days=7)
 _FULL_DAY_NAMES: Final = (
@@ -108,9 +118,24 @@ def parse_time_zone(value: str) -> str:
     return name
 
 
+def is_teams_channel(channel_id: str) -> bool:
+    """Whether a subscription's channel is a Teams conversation (`teams:<id>`)."""
+    return channel_id.startswith(TEAMS_PREFIX)
+
+
 def parse_channel_id(value: str) -> str:
-    """A Slack channel id (C…, G… or D…), not a channel name."""
+    """A Slack channel id (C…, G… or D…), not a channel name; or `teams:` and a Teams
+    conversation id (19:…@thread.tacv2)."""
     channel = value.strip()
+    if is_teams_channel(channel):
+        conversation = channel.removeprefix(TEAMS_PREFIX)
+        if len(conversation) > _TEAMS_ID_MAX or not _TEAMS_CONVERSATION_ID.fullmatch(conversation):
+            raise ScheduleError(
+                f"invalid Teams conversation {value!r}: use teams: and the channel's id, such "
+                "as teams:19:abc123@thread.tacv2 (in Teams: the channel's ⋯ menu, Get link to "
+                "channel, the part after /channel/, URL-decoded)"
+            )
+        return channel
     if not _CHANNEL_ID.fullmatch(channel):
         raise ScheduleError(
             f"invalid channel id {value!r}: use the channel's id such as C0123ABCD"
@@ -210,6 +235,45 @@ class DigestClaim(BaseModel):
     def done(self) -> bool:
         """Posted or skipped: nothing more will happen for this period."""
         return self.posted_at is not None or self.skipped_at is not None
+
+
+def schedule_from_words(words: Sequence[str], *, default_tz: str = "UTC") -> dict[str, Any]:
+    """Cadence, day, time and time zone from chat words in any order (`weekly fri 08:30
+    Europe/Paris`), defaults for the rest: weekly, Monday, 09:00, `default_tz` (UTC if that is
+    not a known zone). Keys as `Subscription`'s: cadence, day, at, tz. Raises ScheduleError."""
+    cadences = {cadence.value for cadence in Cadence}
+    chosen: dict[str, Any] = {}
+    for word in words:
+        lowered = word.lower()
+        if lowered in cadences and "cadence" not in chosen:
+            chosen["cadence"] = Cadence(lowered)
+        elif _is_day(lowered) and "day" not in chosen:
+            chosen["day"] = parse_day(lowered)
+        elif ":" in word and "at" not in chosen:
+            chosen["at"] = parse_time(word)
+        elif "tz" not in chosen:
+            chosen["tz"] = parse_time_zone(word)
+        else:
+            raise ScheduleError(f"I don't know what {word!r} means here")
+    if "tz" not in chosen:
+        try:
+            chosen["tz"] = parse_time_zone(default_tz)
+        except ScheduleError:
+            chosen["tz"] = "UTC"
+    return {
+        "cadence": chosen.get("cadence", Cadence.WEEKLY),
+        "day": chosen.get("day", 0),
+        "at": chosen.get("at", time(9, 0)),
+        "tz": chosen["tz"],
+    }
+
+
+def _is_day(word: str) -> bool:
+    try:
+        parse_day(word)
+    except ScheduleError:
+        return False
+    return True
 
 
 def resolve_local(day: date, at: time, zone: ZoneInfo) -> datetime:

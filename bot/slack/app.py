@@ -13,7 +13,6 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import time
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -40,12 +39,10 @@ from advisor import (
     UseCase,
 )
 from advisor.schedule import (
-    Cadence,
     ScheduleError,
+    is_teams_channel,
     parse_channel_id,
-    parse_day,
-    parse_time,
-    parse_time_zone,
+    schedule_from_words,
 )
 from bot.follow_ups import FOLLOW_UP_ACTION_PREFIX, changed_line
 from bot.neutralise import clip, for_slack, from_slack_event
@@ -438,7 +435,9 @@ class _Conversation:
         if channel is None:
             return problem
         try:
-            schedule = _digest_schedule(words[1:], profile)
+            schedule = schedule_from_words(
+                words[1:], default_tz=str(profile.get("tz") or _DEFAULT_TIME_ZONE)
+            )
         except ScheduleError as error:
             return f"{for_slack(str(error))}\n{_DIGEST_USAGE}"
         subscription = await _work(
@@ -902,47 +901,10 @@ def _digest_channel(word: str) -> tuple[str | None, str]:
     linked = _CHANNEL_LINK.fullmatch(word)
     if linked:
         return linked.group(1), ""
-    if word.startswith("#"):
+    if word.startswith("#") or is_teams_channel(word):
+        # A Teams channel subscribes from Teams (or the command line), where it can be named.
         return None, _DIGEST_NAME_NOT_LINK
     try:
         return parse_channel_id(word), ""
     except ScheduleError:
         return None, _DIGEST_NAME_NOT_LINK
-
-
-def _digest_schedule(words: list[str], profile: dict[str, Any]) -> dict[str, Any]:
-    """Cadence, day, time and time zone from the words (any order), defaults for the rest: weekly,
-    Monday, 09:00, in the asker's Slack time zone (else UTC). Raises ScheduleError."""
-    cadences = {cadence.value for cadence in Cadence}
-    chosen: dict[str, Any] = {}
-    for word in words:
-        lowered = word.lower()
-        if lowered in cadences and "cadence" not in chosen:
-            chosen["cadence"] = Cadence(lowered)
-        elif _is_day(lowered) and "day" not in chosen:
-            chosen["day"] = parse_day(lowered)
-        elif ":" in word and "at" not in chosen:
-            chosen["at"] = parse_time(word)
-        elif "tz" not in chosen:
-            chosen["tz"] = parse_time_zone(word)
-        else:
-            raise ScheduleError(f"I don't know what {word!r} means here")
-    if "tz" not in chosen:
-        try:
-            chosen["tz"] = parse_time_zone(str(profile.get("tz") or _DEFAULT_TIME_ZONE))
-        except ScheduleError:
-            chosen["tz"] = _DEFAULT_TIME_ZONE
-    return {
-        "cadence": chosen.get("cadence", Cadence.WEEKLY),
-        "day": chosen.get("day", 0),
-        "at": chosen.get("at", time(9, 0)),
-        "tz": chosen["tz"],
-    }
-
-
-def _is_day(word: str) -> bool:
-    try:
-        parse_day(word)
-    except ScheduleError:
-        return False
-    return True

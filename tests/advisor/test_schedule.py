@@ -11,6 +11,7 @@ from advisor.schedule import (
     Cadence,
     ScheduleError,
     Subscription,
+    is_teams_channel,
     is_within_grace,
     latest_due,
     parse_channel_id,
@@ -18,6 +19,7 @@ from advisor.schedule import (
     parse_time,
     parse_time_zone,
     resolve_local,
+    schedule_from_words,
 )
 
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -229,3 +231,51 @@ def test_invalid_values_are_one_clear_error(parse, value, message):
 def test_subscription_refuses_an_unknown_zone():
     with pytest.raises(ValueError, match="unknown time zone"):
         subscription(tz="Europe/Atlantis")
+
+
+def test_teams_conversations_are_channels_too():
+    channel = "teams:19:4f0c3a9e8d7b4c2a9e1f6d5c3b2a1f0e@thread.tacv2"
+    assert parse_channel_id(f"  {channel} ") == channel
+    assert is_teams_channel(channel) and not is_teams_channel("C0123ABCD")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "teams:",
+        "teams:general",
+        "teams:19:abc@thread.tacv2;messageid=1700000000001",  # a thread, not the channel
+        "teams:19:abc def@thread.tacv2",
+        "teams:19:" + "a" * 300 + "@thread.tacv2",
+    ],
+)
+def test_malformed_teams_conversations_are_refused_with_the_way_to_find_one(value):
+    with pytest.raises(ScheduleError, match=r"invalid Teams conversation.*teams:19:"):
+        parse_channel_id(value)
+
+
+def test_schedule_words_in_any_order_with_defaults():
+    assert schedule_from_words([], default_tz="Europe/Amsterdam") == {
+        "cadence": Cadence.WEEKLY,
+        "day": 0,
+        "at": time(9, 0),
+        "tz": "Europe/Amsterdam",
+    }
+    chosen = schedule_from_words(["08:30", "America/New_York", "fri", "Monthly"])
+    assert chosen == {
+        "cadence": Cadence.MONTHLY,
+        "day": 4,
+        "at": time(8, 30),
+        "tz": "America/New_York",
+    }
+    # A zone the chat platform reports but we cannot use falls back to UTC, never fails.
+    assert schedule_from_words([], default_tz="Not/AZone")["tz"] == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [(["Europe/Paris", "UTC"], "what 'UTC' means"), (["25:00"], "invalid time")],
+)
+def test_schedule_words_that_make_no_sense_say_which(words, message):
+    with pytest.raises(ScheduleError, match=message):
+        schedule_from_words(words)
