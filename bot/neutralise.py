@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["TRUNCATED", "clip", "for_slack", "for_terminal", "from_slack_event"]
+__all__ = ["TRUNCATED", "clip", "for_slack", "for_teams", "for_terminal", "from_slack_event"]
 
 TRUNCATED: Final = "… (truncated)"
 
@@ -21,6 +21,13 @@ _SLACK_ENTITY: Final = re.compile("&(amp|lt|gt);")
 _SLACK_DECODE: Final = {"amp": "&", "lt": "<", "gt": ">"}
 _SLACK_SPECIAL: Final = re.compile("[&<>]")
 _SLACK_ENCODE: Final = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+# Teams renders message text as Markdown with some HTML, and Adaptive Card text as a Markdown
+# subset; a mention needs an `<at>…</at>` tag (plus an entity). A zero-width space after every `<`
+# and `]` breaks each of those constructs (tags, `<at>`, autolinks `<http://…>`, inline and
+# reference links `[label](url)`, `[label][ref]`, `[ref]: url`) without changing what people see.
+_TEAMS_BREAK: Final = re.compile(r"[<\]]")
+_ZERO_WIDTH_SPACE: Final = "\u200b"
 
 # What `clip` must not cut through: an entity (ours are `&amp;` `&lt;` `&gt;`; any named or
 # numeric one is spared too) and a Slack token we built on purpose (`<@U123>`, `<!date^…>`,
@@ -67,6 +74,19 @@ def for_slack(text: str) -> str:
     """
     cleaned = _UNSAFE_FOR_TERMINAL.sub("", text)
     return _SLACK_SPECIAL.sub(lambda match: _SLACK_ENCODE[match.group(0)], cleaned)
+
+
+def for_teams(text: str) -> str:
+    """Text a person typed, safe to echo in a Teams message or an Adaptive Card TextBlock.
+
+    No HTML tag, `<at>` mention, autolink or Markdown link (inline or by reference) survives: an
+    invisible zero-width space follows each `<` and `]`, so a label can never hide a different
+    URL and nobody is notified. A bare URL stays a bare URL (Teams may link it, but shows where it
+    goes). Control characters and bidi overrides go, as for the terminal; Markdown emphasis is
+    left alone, as in Slack (it can restyle, not ping or link).
+    """
+    cleaned = _UNSAFE_FOR_TERMINAL.sub("", text)
+    return _TEAMS_BREAK.sub(r"\g<0>" + _ZERO_WIDTH_SPACE, cleaned)
 
 
 def clip(text: str, limit: int, note: str = TRUNCATED) -> str:

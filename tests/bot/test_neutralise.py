@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.neutralise import TRUNCATED, clip, for_slack, for_terminal, from_slack_event
+from bot.neutralise import TRUNCATED, clip, for_slack, for_teams, for_terminal, from_slack_event
 
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 TOKENS = [
@@ -122,3 +122,43 @@ def test_clip_leaves_no_half_emoji_joiner() -> None:
     family = "\U0001f469\u200d\U0001f4bb"  # woman technologist: woman, ZWJ, laptop
     clipped = clip(family * 10, len(TRUNCATED) + 2)
     assert not clipped.removesuffix(TRUNCATED).endswith("\u200d")
+
+
+# --- Teams ------------------------------------------------------------------------------------
+
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "<at>General</at>",
+        '<a href="https://evil.example">docs</a>',
+        "[Reset your password](https://evil.example/login)",
+        "![tracker](https://evil.example/p.png)",
+        "<https://evil.example>",
+        "[ref][1]\n[1]: https://evil.example",
+        "[ref]\n\n[ref]: https://evil.example",
+    ],
+)
+def test_teams_markup_is_broken_invisibly(typed: str) -> None:
+    shown = for_teams(typed)
+    for construct in ("<at>", "<a ", "](", "][", "]:", "<https", "</"):
+        assert construct not in shown
+    assert shown.replace(ZERO_WIDTH_SPACE, "") == typed
+
+
+def test_teams_text_loses_control_characters_and_bidi_overrides() -> None:
+    assert for_teams("a\x1b]8;;https://x\x07b\u202ec\nd") == "a]\u200b8;;https://xbc\nd"
+
+
+def test_teams_text_without_markup_is_unchanged() -> None:
+    plain = "Churn model: €40k a year, *bold* claims & more"
+    assert for_teams(plain) == plain
+
+
+@given(st.text())
+@settings(max_examples=300)
+def test_for_teams_never_leaves_a_tag_or_link_opener(text: str) -> None:
+    shown = for_teams(text)
+    assert re.search(r"<[^\u200b]|\][^\u200b]|\]$", shown) is None
