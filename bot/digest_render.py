@@ -1,4 +1,4 @@
-"""The leadership digest as Slack messages: a summary in the channel, the details in its thread.
+"""The leadership digest as Slack messages, or Teams cards: a summary, the details in its thread.
 
 Rendered from Jinja2 templates (`bot/templates/`) into Block Kit JSON. Autoescaping is off (it
 would HTML-escape JSON); instead every person-typed string goes through a filter that
@@ -6,10 +6,15 @@ neutralises it (`for_slack`: no pings, no links), puts it on one line and clips 
 string reaches the JSON through one `json` filter. Each message stays within Block Kit's limits
 (50 blocks, 3,000 characters a section) for any portfolio: lists are capped by the query, and
 a long list is split over several thread messages.
+
+The Teams digest (`render_teams_digest`) is the same content as Adaptive Cards from the
+`digest_teams_*` templates, neutralised by `for_teams` instead; it needs no Teams SDK. Teams
+limits a message's size rather than its parts, so a long list is split by size as well.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -20,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from advisor import ChartPoint, DigestData, DigestItem, RiskItem, Tier
-from bot.neutralise import clip, for_slack, for_terminal
+from bot.neutralise import clip, for_slack, for_teams, for_terminal
 from bot.slack.blocks import (
     FIELD_TEXT_MAX,
     HEADER_TEXT_MAX,
@@ -38,18 +43,32 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ITEMS_PER_MESSAGE",
+    "TEAMS_CARD_BYTES",
     "RenderedDigest",
+    "TeamsDigest",
+    "chart_card",
+    "chart_title",
     "empty_line",
     "post_digest",
     "post_scheduled_digest",
     "render_digest",
+    "render_teams_digest",
     "render_text",
+    "scheduled_digest_data",
 ]
 
 logger = logging.getLogger(__name__)
 
 # A thread message: its heading, the items, and a line for those left out.
 ITEMS_PER_MESSAGE: Final = MESSAGE_BLOCKS_MAX - 5
+# Teams refuses a bot message over 40 KB (100 KB in newer tenants), counted as UTF-16 and
+# base64 images aside. A section card is filled to at most this many bytes of its JSON as
+# `_card_bytes` measures it, leaving room for the activity around it. Only an entry too big for
+# a card of its own is alone over it: text of emoji only, which that measure counts at 24 bytes a
+# character, to about 36,000 bytes at most (the tests check).
+TEAMS_CARD_BYTES: Final = 30_000
+_CHART_ALT: Final = "Use cases by stated yearly value against MLOps need; bubble size is cost."
+_PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 _UNTITLED: Final = "(untitled)"
 _TIER_SHORT: Final = {
     Tier.NO_BUSINESS_CASE: "No business case",
@@ -67,6 +86,19 @@ class RenderedDigest:
     root_text: str
     root_blocks: list[dict[str, Any]]
     thread: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TeamsDigest:
+    """The digest for a Teams channel: the summary card, then the section cards and the chart
+    card posted as replies in its thread."""
+
+    summary: str
+    """One line of plain text for the notification, like `RenderedDigest.root_text`."""
+    root_card: dict[str, Any]
+    """An Adaptive Card (1.5) as a JSON dict."""
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    """The section cards, in order (the chart card is `chart_card`'s)."""
 
 
 def empty_line(data: DigestData) -> str:
@@ -112,6 +144,49 @@ def render_digest(data: DigestData, *, links: Mapping[int, str] | None = None) -
             )
             thread.append((title, blocks))
     return RenderedDigest(root_text=root_text, root_blocks=root_blocks, thread=thread)
+
+
+def render_teams_digest(data: DigestData) -> TeamsDigest:
+    """The digest as Teams Adaptive Cards: the Slack digest's content, without links.
+
+    A long section is split over several cards, each with at most `ITEMS_PER_MESSAGE` entries
+    and `TEAMS_CARD_BYTES` of JSON. An empty period is one line and no reply.
+    """
+    environment = _environment(_teams_typed, {})
+    counts = data.counts_by_tier
+    context = {
+        **_context(data),
+        "tier_facts": [(_TIER_SHORT[tier], f"{counts.get(tier, 0):,}") for tier in Tier],
+    }
+    root_card = _card(environment, "digest_teams_root.json.j2", context)
+    # A notification shows one line: the plain-text summary's heading, then its lines joined.
+    text = environment.get_template("digest.txt.j2").render(**context, detail=False)
+    first, _, rest = text.partition("\n")
+    line = f"{first}: {' '.join(rest.split())}" if rest else first
+    summary = clip(for_teams(line), TEXT_FALLBACK_MAX)
+    if data.is_empty:
+        return TeamsDigest(summary=summary, root_card=root_card)
+    replies: list[dict[str, Any]] = []
+    for heading, kind, entries, total in _sections(data):
+        if entries:
+            replies.extend(_section_cards(environment, heading, kind, entries, total))
+    return TeamsDigest(summary=summary, root_card=root_card, replies=replies)
+
+
+def chart_card(png: bytes, *, title: str) -> dict[str, Any]:
+    """An Adaptive Card showing the portfolio chart inline (a base64 data-URI Image; Teams
+    accepts these and does not count them in its message size limit), under a heading.
+
+    Teams shows images up to 1024×1024 pixels and 1 MB: `portfolio_chart` at its default
+    resolution stays within both.
+    """
+    if not png.startswith(_PNG_SIGNATURE):
+        raise ValueError("the chart is not a PNG")
+    url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    environment = _environment(_teams_typed, {})
+    return _card(
+        environment, "digest_teams_chart.json.j2", {"title": title, "url": url, "alt": _CHART_ALT}
+    )
 
 
 def render_text(data: DigestData) -> str:
@@ -177,14 +252,14 @@ def post_digest(
             from bot.digest_chart import portfolio_chart  # noqa: PLC0415  (matplotlib is heavy)
 
             shown = list(points) if points is not None else _points(data.listed_items())
-            title = f"ML portfolio · {_period(data)}"
+            title = chart_title(data)
             client.files_upload_v2(
                 channel=channel,
                 thread_ts=ts,
                 content=portfolio_chart(shown, title=title),
                 filename="portfolio.png",
                 title=title,
-                alt_txt="Use cases by stated yearly value against MLOps need; bubble size is cost.",
+                alt_txt=_CHART_ALT,
             )
     except Exception:
         logger.exception("the digest %s in %s was posted without all of its details", ts, channel)
@@ -201,6 +276,14 @@ def post_scheduled_digest(
 
     Reads the digest's data and the chart's points from the database, then `post_digest`.
     """
+    data, points = scheduled_digest_data(sessions, subscription, period)
+    return post_digest(client, data, channel=subscription.channel_id, points=points)
+
+
+def scheduled_digest_data(
+    sessions: sessionmaker[Session], subscription: Subscription, period: Period
+) -> tuple[DigestData, list[ChartPoint]]:
+    """A subscription's digest for one period, and the chart's points (none when it is empty)."""
     from storage.digest_queries import chart_points, digest_data  # noqa: PLC0415
 
     with sessions() as session:
@@ -213,7 +296,12 @@ def post_scheduled_digest(
         points = (
             [] if data.is_empty else chart_points(session, workspace_id=subscription.workspace_id)
         )
-    return post_digest(client, data, channel=subscription.channel_id, points=points)
+    return data, points
+
+
+def chart_title(data: DigestData) -> str:
+    """The portfolio chart's title for a digest."""
+    return f"ML portfolio · {_period(data)}"
 
 
 # The templates ---------------------------------------------------------------------------
@@ -263,6 +351,10 @@ def _terminal_typed(text: str, limit: int) -> str:
     return clip(" ".join(for_terminal(text).split()), limit)
 
 
+def _teams_typed(text: str, limit: int) -> str:
+    return clip(" ".join(for_teams(text).split()), limit)
+
+
 def _blocks(
     environment: Environment, name: str, context: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
@@ -270,6 +362,56 @@ def _blocks(
     if not isinstance(blocks, list) or len(blocks) > MESSAGE_BLOCKS_MAX:
         raise ValueError(f"{name} rendered {type(blocks).__name__} of the wrong size")
     return blocks
+
+
+def _card(environment: Environment, name: str, context: Mapping[str, Any]) -> dict[str, Any]:
+    card = json.loads(environment.get_template(name).render(**context))
+    if not isinstance(card, dict) or card.get("type") != "AdaptiveCard":
+        raise ValueError(f"{name} rendered {type(card).__name__}, not an Adaptive Card")
+    return card
+
+
+def _card_bytes(card: Mapping[str, Any]) -> int:
+    # Teams counts UTF-16; escaping non-ASCII (json's default) makes the count an upper bound
+    # whichever way the client serialises the activity.
+    return len(json.dumps(card).encode("utf-16-le"))
+
+
+def _section_cards(
+    environment: Environment,
+    heading: str,
+    kind: str,
+    entries: Sequence[DigestItem | RiskItem],
+    total: int,
+) -> list[dict[str, Any]]:
+    def render(title: str, chunk: Sequence[DigestItem | RiskItem], more: int) -> dict[str, Any]:
+        return _card(
+            environment,
+            "digest_teams_section.json.j2",
+            {"title": title, "kind": kind, "entries": chunk, "more": more},
+        )
+
+    # An entry adds its element and a separator to a card's JSON, whatever else is in it; the
+    # heading and the "…and N more" line are reserved at their longest.
+    bare = _card_bytes(render(heading, [], 0))
+    sizes = [_card_bytes(render(heading, [entry], 0)) - bare for entry in entries]
+    longest = f"{heading}, continued ({len(entries)}/{len(entries)})"
+    budget = TEAMS_CARD_BYTES - _card_bytes(render(longest, [], max(total, 1)))
+    chunks: list[list[DigestItem | RiskItem]] = [[]]
+    used = 0
+    for entry, size in zip(entries, sizes, strict=True):
+        if chunks[-1] and (used + size > budget or len(chunks[-1]) == ITEMS_PER_MESSAGE):
+            chunks.append([])
+            used = 0
+        chunks[-1].append(entry)
+        used += size
+    cards = []
+    for number, chunk in enumerate(chunks, start=1):
+        title = heading if number == 1 else f"{heading}, continued ({number}/{len(chunks)})"
+        last = number == len(chunks)
+        more = total - len(entries) if last and total > len(entries) else 0
+        cards.append(render(title, chunk, more))
+    return cards
 
 
 def _context(data: DigestData) -> dict[str, Any]:
