@@ -3,11 +3,13 @@
 `digest run-due` posts every digest due at that instant, exactly once however many run it, then
 exits: run it from cron, a Kubernetes CronJob or any scheduler, every few minutes.
 
-Digests are rendered and posted by `bot.digest_render.post_scheduled_digest`.
+Digests are rendered and posted by `bot.digest_render.post_scheduled_digest` (Slack) and
+`bot.teams.posting` (Teams channels, named `teams:<conversation id>`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import re
@@ -38,10 +40,10 @@ from bot.command_support import (
 from bot.neutralise import for_terminal
 
 if TYPE_CHECKING:
-    from slack_sdk import WebClient
     from sqlalchemy.orm import Session, sessionmaker
 
-    from bot.digests import Poster
+    from bot.digests import Poster, RunResult
+    from bot.settings import Settings
 
 __all__ = ["digest_app", "register"]
 
@@ -201,26 +203,29 @@ def run_due_command(
 
     Safe to run from several places at once: each digest is posted once.
     """
-    from bot.digests import Outcome, claimant_name, make_slack_client, run_due  # noqa: PLC0415
+    from bot.digests import Outcome  # noqa: PLC0415
     from bot.settings import SettingsError, load_settings  # noqa: PLC0415
 
     instant = _parse_now(now)
     try:
         settings = load_settings()
+        if settings.teams_enabled:
+            settings.teams_checked(host="127.0.0.1")  # the credentials; nothing listens here
     except SettingsError as error:
         raise fail(str(error)) from None
-    if settings.slack_bot_token is None:
-        raise fail("digest run-due posts with SLACK_BOT_TOKEN: set it")
-    client = make_slack_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    if settings.slack_bot_token is None and not settings.teams_enabled:
+        raise fail(
+            "digest run-due posts with SLACK_BOT_TOKEN (Slack channels) or the TEAMS_ settings "
+            "(Teams channels): set them"
+        )
     with _sessions(database_url or settings.database_url) as sessions:
-        post = _poster(client, sessions)
         # Warnings from everything; each digest posted, skipped or failed from this module.
         logging.basicConfig(
             level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
         logging.getLogger("bot.digests").setLevel(logging.INFO)
         with database_errors("use the database"):
-            results = run_due(sessions, now=instant, post=post, claimant=claimant_name())
+            results = _run_due(settings, sessions, instant)
     counts = dict.fromkeys(Outcome, 0)
     for result in results:
         counts[result.outcome] += 1
@@ -252,11 +257,48 @@ def _sessions(database_url: str | None) -> Iterator[sessionmaker[Session]]:
         engine.dispose()
 
 
-def _poster(client: WebClient, sessions: sessionmaker[Session]) -> Poster:
-    """Posts a subscription's digest for a period with the rich renderer."""
+def _run_due(
+    settings: Settings, sessions: sessionmaker[Session], instant: datetime
+) -> list[RunResult]:
+    """`run_due` with a poster for each platform that is set up."""
     from bot.digest_render import post_scheduled_digest  # noqa: PLC0415 (jinja2, matplotlib)
+    from bot.digests import by_platform, claimant_name, make_slack_client, run_due  # noqa: PLC0415
 
-    return functools.partial(post_scheduled_digest, client, sessions)
+    slack: Poster | None = None
+    if settings.slack_bot_token is not None:
+        client = make_slack_client(
+            settings.slack_bot_token.get_secret_value(), settings.slack_api_url
+        )
+        slack = functools.partial(post_scheduled_digest, client, sessions)
+    if not settings.teams_enabled:
+        return run_due(
+            sessions,
+            now=instant,
+            post=by_platform(slack=slack, teams=None),
+            claimant=claimant_name(),
+        )
+    try:
+        from bot.teams.app import TeamsSender  # noqa: PLC0415 (the optional Teams SDK)
+        from bot.teams.posting import TeamsDigestPoster  # noqa: PLC0415
+    except ImportError:
+        raise fail(
+            "the TEAMS_ settings are set but the Teams SDK is not installed: "
+            "pip install 'mlops-advisor[teams]'"
+        ) from None
+    sender = TeamsSender(settings)
+
+    async def run() -> list[RunResult]:
+        # The SDK sends on this loop; run_due (synchronous) runs beside it in a worker thread.
+        teams = TeamsDigestPoster(sender, sessions, asyncio.get_running_loop())
+        return await asyncio.to_thread(
+            run_due,
+            sessions,
+            now=instant,
+            post=by_platform(slack=slack, teams=teams),
+            claimant=claimant_name(),
+        )
+
+    return asyncio.run(run())
 
 
 def _parse_cadence(value: str) -> Cadence:

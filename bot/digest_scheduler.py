@@ -9,8 +9,10 @@ daylight-saving rules that go with it, is computed in the subscription's own tim
 times right across clock changes, and what makes running it in every replica safe: the claims in
 the database let exactly one of them post each digest (`serve --no-scheduler` turns it off).
 
-Scheduled digests post with the workspace's bot token (SLACK_BOT_TOKEN): with multi-workspace
-OAuth there is no single token, so the scheduler stays off and says so once.
+Scheduled digests post to Slack with the workspace's bot token (SLACK_BOT_TOKEN): with
+multi-workspace OAuth there is no single token, so Slack's digests and follow-ups stay off and
+the scheduler says so once. Teams channels' digests go out through the Teams app when it is set up
+(`bot.teams.posting`), proactively, on the serving event loop.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from advisor import DEFAULT, Policy
-from bot.digests import RunResult, claimant_name, make_slack_client, run_due
+from bot.digests import Poster, RunResult, by_platform, claimant_name, make_slack_client, run_due
 from bot.follow_ups import run_due_follow_ups
 
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from bot.settings import Settings
+    from bot.teams.app import TeamsSender
 
 __all__ = ["JOB_ID", "create_digest_scheduler", "run_due_digests"]
 
@@ -49,41 +52,63 @@ _UTC: Final = ZoneInfo("UTC")
 
 def run_due_digests(
     sessions: sessionmaker[Session],
-    client: WebClient,
+    client: WebClient | None,
     *,
     now: datetime | None = None,
     claimant: str | None = None,
+    teams: Poster | None = None,
 ) -> list[RunResult]:
-    """The job: post every digest due at `now` (default: the current time) exactly once."""
+    """The job: post every digest due at `now` (default: the current time) exactly once; Slack
+    channels' with `client`, Teams channels' with `teams`."""
     from bot.digest_render import post_scheduled_digest  # noqa: PLC0415 (jinja2, matplotlib)
 
+    slack = None if client is None else functools.partial(post_scheduled_digest, client, sessions)
     return run_due(
         sessions,
         now=now or datetime.now(UTC),
-        post=functools.partial(post_scheduled_digest, client, sessions),
+        post=by_platform(slack=slack, teams=teams),
         claimant=claimant or claimant_name(),
     )
 
 
 def create_digest_scheduler(
-    settings: Settings, sessions: sessionmaker[Session], *, policy: Policy = DEFAULT
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    policy: Policy = DEFAULT,
+    teams: TeamsSender | None = None,
 ) -> AsyncIOScheduler | None:
     """A scheduler (not started: start it on the serving event loop) with the digest job every
-    minute; None with OAuth, where there is no single bot token to post with."""
-    if settings.oauth or settings.slack_bot_token is None:
+    minute; None when nothing can post: no single Slack bot token (OAuth) and no `teams`."""
+    client = None
+    if settings.oauth:
         logger.warning(
-            "scheduled digests are off: they post with SLACK_BOT_TOKEN (one workspace), "
-            "not with multi-workspace OAuth installations"
+            "scheduled Slack digests and follow-ups are off: they post with SLACK_BOT_TOKEN "
+            "(one workspace), not with multi-workspace OAuth installations"
         )
+    elif settings.slack_bot_token is None:
+        logger.info("scheduled Slack digests and follow-ups are off: SLACK_BOT_TOKEN is not set")
+    else:
+        client = make_slack_client(
+            settings.slack_bot_token.get_secret_value(), settings.slack_api_url
+        )
+    if client is None and teams is None:
         return None
-    client = make_slack_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
 
     async def tick() -> None:
+        teams_post = None
+        if teams is not None:
+            from bot.teams.posting import TeamsDigestPoster  # noqa: PLC0415
+
+            # Rendered in the worker thread, sent on this loop (the SDK's client lives on it).
+            teams_post = TeamsDigestPoster(teams, sessions, asyncio.get_running_loop())
         try:
             # run_due talks to the database and Slack synchronously: off the event loop.
-            await asyncio.to_thread(run_due_digests, sessions, client)
+            await asyncio.to_thread(run_due_digests, sessions, client, teams=teams_post)
         except Exception:
             logger.exception("the scheduled digest run failed; the next one retries")
+        if client is None:
+            return
         try:
             await asyncio.to_thread(run_due_follow_ups, sessions, client, policy=policy)
         except Exception:

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
-from advisor.schedule import Period, Subscription, is_within_grace, latest_due
+from advisor.schedule import Period, Subscription, is_teams_channel, is_within_grace, latest_due
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_STALE_AFTER",
     "Outcome",
+    "Poster",
     "RunResult",
+    "by_platform",
     "claimant_name",
     "make_slack_client",
     "run_due",
@@ -81,6 +83,26 @@ class RunResult:
 def claimant_name() -> str:
     """Who claims: host and process id, so a stuck claim can be traced to its process."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def by_platform(*, slack: Poster | None, teams: Poster | None) -> Poster:
+    """One Poster for every subscription: Teams channels (`teams:…`) go to `teams`, the others
+    to `slack`. A platform that is not set up fails its digests (retried after `stale_after`),
+    with the settings to fix in the error."""
+
+    def post(subscription: Subscription, period: Period) -> str:
+        if is_teams_channel(subscription.channel_id):
+            if teams is None:
+                raise RuntimeError(
+                    "Teams is not set up here: set TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET and "
+                    "TEAMS_TENANT_ID (and pip install 'mlops-advisor[teams]')"
+                )
+            return teams(subscription, period)
+        if slack is None:
+            raise RuntimeError("Slack is not set up here: set SLACK_BOT_TOKEN")
+        return slack(subscription, period)
+
+    return post
 
 
 def run_due(

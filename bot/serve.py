@@ -1,4 +1,8 @@
-"""`mlops-advisor serve`: the Slack app over HTTP (uvicorn) or Socket Mode."""
+"""`mlops-advisor serve`: the Slack app over HTTP (uvicorn) or Socket Mode, and Teams beside it.
+
+Teams (the `teams` extra) is served on the same port at POST /api/messages when its settings are
+given; with Teams settings and no Slack settings at all, `serve` runs Teams alone.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import logging
 import os
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -19,6 +24,7 @@ if TYPE_CHECKING:
     from bot.service import Advisor
     from bot.settings import Settings
     from bot.slack.server import Scheduler
+    from bot.teams.app import TeamsBot
 
 __all__ = ["register"]
 
@@ -45,14 +51,26 @@ def serve_command(
         ),
     ] = False,
 ) -> None:
-    """Serve the Slack app. Settings come from the environment (see README, "Slack")."""
+    """Serve the Slack app, and Teams when it is set up. Settings come from the environment
+    (see README, "Slack" and "Microsoft Teams")."""
     # Imported here: the Slack and web stack is for `serve` only, and `assess` starts faster.
     from bot.settings import Settings, SettingsError  # noqa: PLC0415
 
     try:
-        settings = Settings().checked(socket_mode=socket_mode)
+        settings = Settings()
+        # Slack is served unless only Teams is set up; its settings are checked as before.
+        slack_on = settings.slack_configured or not settings.teams_enabled
+        if slack_on:
+            settings.checked(socket_mode=socket_mode)
+        if settings.teams_enabled:
+            settings.teams_checked(host=host)
     except SettingsError as error:
         raise fail(str(error)) from None
+    if settings.teams_enabled and socket_mode:
+        raise fail(
+            "Teams needs serve over HTTP (its activities arrive at POST /api/messages): "
+            "drop --socket-mode, or unset the TEAMS_ settings"
+        )
     present_but_empty = [
         name
         for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
@@ -63,18 +81,30 @@ def serve_command(
         empty = " and ".join(present_but_empty)
         raise fail(f"{empty} set but empty: unset it to serve one workspace")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    teams_app = _teams_module(settings)
     policy = load_policy(settings.mlops_advisor_policy)
     with open_service(settings.database_url, policy) as advisor, _oauth_engine(settings) as engine:
         from bot.slack.app import create_slack_app  # noqa: PLC0415
 
-        slack_app = create_slack_app(settings, advisor, socket_mode=socket_mode, engine=engine)
-        scheduler = None if no_scheduler else _digest_scheduler(settings, advisor)
+        slack_app = (
+            create_slack_app(settings, advisor, socket_mode=socket_mode, engine=engine)
+            if slack_on
+            else None
+        )
+        teams = None if teams_app is None else teams_app.TeamsBot(settings, advisor)
+        if teams is not None and teams.insecure_local:
+            logger.warning(
+                "MLOPS_ADVISOR_TEAMS_INSECURE_LOCAL is set: Teams activities at /api/messages "
+                "are NOT AUTHENTICATED. For local development on %s only; never in production.",
+                host,
+            )
+        scheduler = None if no_scheduler else _digest_scheduler(settings, advisor, teams)
         if socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import (  # noqa: PLC0415
                 AsyncSocketModeHandler,
             )
 
-            assert settings.slack_app_token is not None  # checked above
+            assert slack_app is not None and settings.slack_app_token is not None  # checked above
             handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
             serving = handler.start_async()  # type: ignore[no-untyped-call]
             asyncio.run(_with_scheduler(serving, scheduler))
@@ -86,7 +116,7 @@ def serve_command(
         # No access log: a line per Slack request costs ack latency and says little; errors and
         # the listeners' own logging still go out.
         uvicorn.run(
-            create_web_app(slack_app, advisor, scheduler=scheduler),
+            create_web_app(slack_app, advisor, scheduler=scheduler, teams=teams),
             host=host,
             port=port,
             log_level="info",
@@ -94,11 +124,39 @@ def serve_command(
         )
 
 
-def _digest_scheduler(settings: Settings, advisor: Advisor) -> Scheduler | None:
+def _teams_module(settings: Settings) -> ModuleType | None:
+    """`bot.teams.app` when Teams is set up; None, said once, when it is off."""
+    try:
+        import bot.teams.app as teams_app  # noqa: PLC0415 (the optional Teams SDK)
+    except ImportError:
+        if settings.teams_enabled:
+            raise fail(
+                "the TEAMS_ settings are set but the Teams SDK is not installed: "
+                "pip install 'mlops-advisor[teams]'"
+            ) from None
+        logger.info("Microsoft Teams is off (pip install 'mlops-advisor[teams]' to add it)")
+        return None
+    if not settings.teams_enabled:
+        logger.info(
+            "Microsoft Teams is off: set TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET (or "
+            "TEAMS_MANAGED_IDENTITY_CLIENT_ID) and TEAMS_TENANT_ID to serve it at /api/messages"
+        )
+        return None
+    return teams_app
+
+
+def _digest_scheduler(
+    settings: Settings, advisor: Advisor, teams: TeamsBot | None
+) -> Scheduler | None:
     """The digest scheduler (started with the event loop), or None when it cannot post."""
     from bot.digest_scheduler import create_digest_scheduler  # noqa: PLC0415
 
-    return create_digest_scheduler(settings, advisor.sessions, policy=advisor.policy)
+    return create_digest_scheduler(
+        settings,
+        advisor.sessions,
+        policy=advisor.policy,
+        teams=None if teams is None else teams.sender,
+    )
 
 
 async def _with_scheduler(serving: Awaitable[None], scheduler: Scheduler | None) -> None:

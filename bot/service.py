@@ -140,7 +140,9 @@ class Advisor:
         """The question an interview is waiting on; a new interview if none is under way."""
         with self._sessions.begin() as session:
             loaded = load_session(session, key)
-            if loaded is not None:
+            # A finished or cancelled interview under the same key (a Teams chat is one long
+            # conversation) is not resumed: a new one starts, active.
+            if loaded is not None and session_status(session, key) is SessionStatus.ACTIVE:
                 state = InterviewState.model_validate(loaded[0])
                 if state.current is not None:
                     question = self.catalogue.question(state.current, self.policy)

@@ -18,6 +18,10 @@ __all__ = ["Settings", "SettingsError", "load_settings"]
 # here would silently make nobody an admin, so it is refused.
 _USER_ID = re.compile(r"[UW][A-Z0-9]+")
 
+# Microsoft Entra ids (app, tenant, user object ids) are GUIDs.
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
 # Where each token kind belongs, to tell someone who pasted one into the wrong variable.
 _TOKEN_KINDS = {
     "xoxb-": ("a bot token", "SLACK_BOT_TOKEN"),
@@ -86,6 +90,20 @@ class Settings(BaseSettings):
     # "U1,U2", which the validator below splits.
     mlops_advisor_admins: Annotated[frozenset[str], NoDecode] = Field(default_factory=frozenset)
     mlops_advisor_policy: Path | None = None
+    # Microsoft Teams (the `teams` extra): the bot's Entra app registration, with a client secret
+    # or a managed identity ("system", or a user-assigned identity's client id).
+    teams_client_id: str | None = None
+    teams_client_secret: SecretStr | None = None
+    teams_tenant_id: str | None = None
+    teams_managed_identity_client_id: str | None = None
+    # Where proactive messages (digests) go for a conversation the bot has not heard from: the
+    # Bot Connector's global endpoint. Replies always go to the serviceUrl of the activity.
+    teams_service_url: str = "https://smba.trafficmanager.net/teams/"
+    mlops_advisor_teams_admins: Annotated[frozenset[str], NoDecode] = Field(
+        default_factory=frozenset
+    )
+    # Local development only: accept activities without Bot Framework authentication.
+    mlops_advisor_teams_insecure_local: bool = False
 
     def __init__(self, **values: Any) -> None:
         try:
@@ -103,6 +121,10 @@ class Settings(BaseSettings):
         "slack_client_id",
         "slack_client_secret",
         "database_url",
+        "teams_client_id",
+        "teams_client_secret",
+        "teams_tenant_id",
+        "teams_managed_identity_client_id",
         mode="before",
     )
     @classmethod
@@ -113,7 +135,31 @@ class Settings(BaseSettings):
             return value.strip() or None
         return value
 
-    @field_validator("slack_api_url")
+    @field_validator("teams_client_id", "teams_tenant_id")
+    @classmethod
+    def _guid(cls, value: str | None) -> str | None:
+        if value is not None and not _GUID.fullmatch(value):
+            raise ValueError("must be a GUID such as 00000000-0000-0000-0000-000000000000")
+        return value
+
+    @field_validator("mlops_advisor_teams_admins", mode="before")
+    @classmethod
+    def _split_teams_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, Iterable):
+            return value  # pydantic reports the wrong type
+        admins = [entry.strip() if isinstance(entry, str) else entry for entry in value]
+        admins = [entry for entry in admins if entry != ""]
+        for position, entry in enumerate(admins, start=1):
+            if not isinstance(entry, str) or not _GUID.fullmatch(entry):
+                raise ValueError(
+                    f"entry {position} is not a Microsoft Entra object id (a GUID); list the "
+                    "admins' object ids separated by commas, not names or e-mail addresses"
+                )
+        return frozenset(entry.lower() for entry in admins)
+
+    @field_validator("slack_api_url", "teams_service_url")
     @classmethod
     def _normalise_api_url(cls, value: str) -> str:
         try:
@@ -157,6 +203,69 @@ class Settings(BaseSettings):
     def oauth(self) -> bool:
         """Whether the app installs through OAuth (multi-workspace) rather than one bot token."""
         return self.slack_client_id is not None and self.slack_client_secret is not None
+
+    @property
+    def slack_configured(self) -> bool:
+        """Whether any Slack setting is given (else `serve` may run Teams alone)."""
+        return any(
+            value is not None
+            for value in (
+                self.slack_bot_token,
+                self.slack_signing_secret,
+                self.slack_app_token,
+                self.slack_client_id,
+                self.slack_client_secret,
+            )
+        )
+
+    @property
+    def teams_enabled(self) -> bool:
+        """Whether Teams is wanted: any of its credentials, or the local development setting
+        (`teams_checked` says whether they can work)."""
+        return self.mlops_advisor_teams_insecure_local or any(
+            value is not None
+            for value in (
+                self.teams_client_id,
+                self.teams_client_secret,
+                self.teams_tenant_id,
+                self.teams_managed_identity_client_id,
+            )
+        )
+
+    def teams_checked(self, *, host: str) -> Settings:
+        """These settings, if Teams can run with them on `host`; see `checked` for the errors.
+
+        Credentials are the app (client) id and tenant id with a client secret or a managed
+        identity. Unauthenticated activities (MLOPS_ADVISOR_TEAMS_INSECURE_LOCAL) are refused
+        unless the server listens on loopback only.
+        """
+        problems = []
+        has_credential = (
+            self.teams_client_secret is not None
+            or self.teams_managed_identity_client_id is not None
+        )
+        if self.teams_client_id is None:
+            if has_credential or self.teams_tenant_id is not None:
+                problems.append(
+                    "TEAMS_CLIENT_SECRET, TEAMS_TENANT_ID or TEAMS_MANAGED_IDENTITY_CLIENT_ID is "
+                    "set without TEAMS_CLIENT_ID: set the bot's app (client) id"
+                )
+        else:
+            if not has_credential:
+                problems.append(
+                    "TEAMS_CLIENT_ID needs TEAMS_CLIENT_SECRET or "
+                    "TEAMS_MANAGED_IDENTITY_CLIENT_ID: set one of them"
+                )
+            if self.teams_tenant_id is None:
+                problems.append("TEAMS_CLIENT_ID needs TEAMS_TENANT_ID: set the bot's tenant id")
+        if self.mlops_advisor_teams_insecure_local and host.strip("[]") not in _LOOPBACK_HOSTS:
+            problems.append(
+                "MLOPS_ADVISOR_TEAMS_INSECURE_LOCAL accepts unauthenticated activities and is "
+                f"for local development only: serve on 127.0.0.1, not {host}, or unset it"
+            )
+        if problems:
+            raise SettingsError("Teams settings cannot work: " + "; ".join(problems))
+        return self
 
     def checked(self, *, socket_mode: bool) -> Settings:
         """These settings, if the Slack app can run with them in the given mode.

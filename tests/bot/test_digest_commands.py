@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+import os
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -154,11 +155,41 @@ def test_run_due_needs_an_offset_in_now(sqlite_url):
     assert "invalid --now 'next monday'" in bad.output
 
 
-def test_run_due_needs_a_bot_token(sqlite_url, monkeypatch):
-    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+def test_run_due_needs_a_bot_token_or_teams(sqlite_url, monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "TEAMS_", "MLOPS_ADVISOR_TEAMS")):
+            monkeypatch.delenv(name)
     result = cli(sqlite_url, "run-due", "--now", "2026-03-02T09:00:00+01:00")
     assert result.exit_code == 2
-    assert "SLACK_BOT_TOKEN" in result.output
+    assert "SLACK_BOT_TOKEN" in result.output and "TEAMS_" in result.output
+
+
+TEAMS_CHANNEL = "teams:19:4f0c3a9e8d7b4c2a9e1f6d5c3b2a1f0e@thread.tacv2"
+
+
+def test_a_teams_channel_subscribes_by_its_conversation_id(migrated_url):
+    result = cli(migrated_url, "subscribe", TEAMS_CHANNEL, "--day", "fri", "--tz", "UTC")
+    assert result.exit_code == 0, result.output
+    [subscription] = stored(migrated_url)
+    assert subscription.channel_id == TEAMS_CHANNEL
+    assert TEAMS_CHANNEL in cli(migrated_url, "list").output
+    refused = cli(migrated_url, "subscribe", "teams:General", "--tz", "UTC")
+    assert refused.exit_code == 2 and "invalid Teams conversation" in refused.output
+
+
+def test_a_teams_digest_fails_clearly_where_only_slack_is_set_up(migrated_url, monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("TEAMS_", "MLOPS_ADVISOR_TEAMS")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    day = tomorrow.strftime("%a").lower()
+    assert cli(migrated_url, "subscribe", TEAMS_CHANNEL, "--day", day, "--tz", "UTC").exit_code == 0
+    due = datetime.combine(tomorrow.date(), time(9, 1), tzinfo=UTC)
+    result = cli(migrated_url, "run-due", "--now", due.isoformat())
+    assert result.exit_code == 1
+    assert f"failed {TEAMS_CHANNEL}" in result.output and "Teams is not set up" in result.output
 
 
 def test_a_database_behind_the_schema_is_one_line(tmp_path):

@@ -37,7 +37,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """
     for name in list(os.environ):
         upper = name.upper()
-        if upper.startswith(("SLACK_", "MLOPS_ADVISOR_")) or upper in VARIABLES:
+        if upper.startswith(("SLACK_", "MLOPS_ADVISOR_", "TEAMS_")) or upper in VARIABLES:
             monkeypatch.delenv(name)
     return monkeypatch
 
@@ -455,3 +455,105 @@ def test_database_password_is_redacted_from_repr(url: str, shown: str) -> None:
     settings = Settings(database_url=url)
     assert f"database_url={shown!r}" in repr(settings)
     assert settings.database_url == url  # the value itself is intact for the engine
+
+
+# --- Microsoft Teams ----------------------------------------------------------------------------
+
+TEAMS_APP = "5d3e2f1a-0b9c-4d8e-a7f6-5e4d3c2b1a09"
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+TEAMS_SECRET = "teams-client-secret-value"
+
+
+def test_teams_is_off_without_its_settings() -> None:
+    settings = Settings()
+    assert not settings.teams_enabled
+    assert settings.teams_service_url == "https://smba.trafficmanager.net/teams/"
+    assert not settings.slack_configured
+
+
+def test_teams_with_a_client_secret_or_a_managed_identity(
+    clean_environment: pytest.MonkeyPatch,
+) -> None:
+    _set(
+        clean_environment,
+        TEAMS_CLIENT_ID=TEAMS_APP,
+        TEAMS_CLIENT_SECRET=f" {TEAMS_SECRET}\n",
+        TEAMS_TENANT_ID=TENANT,
+    )
+    settings = Settings().teams_checked(host="0.0.0.0")
+    assert settings.teams_enabled
+    assert settings.teams_client_secret is not None
+    assert settings.teams_client_secret.get_secret_value() == TEAMS_SECRET
+    clean_environment.delenv("TEAMS_CLIENT_SECRET")
+    clean_environment.setenv("TEAMS_MANAGED_IDENTITY_CLIENT_ID", "system")
+    assert Settings().teams_checked(host="0.0.0.0").teams_managed_identity_client_id == "system"
+
+
+@pytest.mark.parametrize(
+    ("variables", "host", "named"),
+    [
+        (
+            {"TEAMS_CLIENT_ID": TEAMS_APP, "TEAMS_TENANT_ID": TENANT},
+            "0.0.0.0",
+            "needs TEAMS_CLIENT_SECRET",
+        ),
+        (
+            {"TEAMS_CLIENT_ID": TEAMS_APP, "TEAMS_CLIENT_SECRET": TEAMS_SECRET},
+            "::",
+            "TEAMS_TENANT_ID",
+        ),
+        ({"TEAMS_TENANT_ID": TENANT}, "127.0.0.1", "without TEAMS_CLIENT_ID"),
+        ({"MLOPS_ADVISOR_TEAMS_INSECURE_LOCAL": "true"}, "0.0.0.0", "not 0.0.0.0"),
+        ({"MLOPS_ADVISOR_TEAMS_INSECURE_LOCAL": "1"}, "10.0.0.5", "for local development only"),
+    ],
+)
+def test_unworkable_teams_settings_are_one_line(
+    clean_environment: pytest.MonkeyPatch, variables: dict[str, str], host: str, named: str
+) -> None:
+    _set(clean_environment, **variables)
+    with pytest.raises(SettingsError) as caught:
+        Settings().teams_checked(host=host)
+    message = str(caught.value)
+    assert named in message and "\n" not in message and TEAMS_SECRET not in message
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "[::1]"])
+def test_insecure_local_teams_is_allowed_on_loopback(
+    clean_environment: pytest.MonkeyPatch, host: str
+) -> None:
+    _set(clean_environment, MLOPS_ADVISOR_TEAMS_INSECURE_LOCAL="1")
+    assert Settings().teams_checked(host=host).mlops_advisor_teams_insecure_local
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TEAMS_CLIENT_ID", "mlops-advisor-bot"),
+        ("TEAMS_TENANT_ID", "contoso.onmicrosoft.com"),
+        ("MLOPS_ADVISOR_TEAMS_ADMINS", "ada@contoso.com"),
+        ("TEAMS_SERVICE_URL", "smba.trafficmanager.net"),
+    ],
+)
+def test_malformed_teams_values_name_the_variable(
+    clean_environment: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    message = _error(clean_environment, socket_mode=None, **{variable: value})
+    assert variable in message and value not in message
+
+
+def test_teams_admins_are_object_ids_compared_case_blind(
+    clean_environment: pytest.MonkeyPatch,
+) -> None:
+    _set(clean_environment, MLOPS_ADVISOR_TEAMS_ADMINS=f" {TEAMS_APP.upper()}, {TENANT},")
+    assert Settings().mlops_advisor_teams_admins == frozenset({TEAMS_APP, TENANT})
+
+
+def test_the_teams_secret_never_appears(
+    clean_environment: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    _set(clean_environment, TEAMS_CLIENT_ID=TEAMS_APP, TEAMS_CLIENT_SECRET=TEAMS_SECRET)
+    settings = Settings()
+    logging.getLogger("test").warning("settings: %r %s", settings, settings)
+    with pytest.raises(SettingsError) as caught:
+        settings.teams_checked(host="127.0.0.1")
+    assert TEAMS_SECRET not in repr(settings) + str(settings) + str(caught.value) + caplog.text

@@ -1,0 +1,1 @@
+"""Microsoft Teams, the advisor's second adapter: `bot.teams.app` needs the `teams` extra."""

@@ -1,0 +1,81 @@
+"""Scheduled digests for Teams channels: `run_due`'s Poster for `teams:` subscriptions.
+
+`run_due` runs in a worker thread (it talks to the database synchronously); the Teams SDK's HTTP
+client lives on the serving event loop. The poster reads and renders in the worker thread and
+hands the sending to that loop, waiting for the summary's message id, which `run_due` records as
+posted: the same claim → post → mark-posted order, and so the same exactly-once guarantee, as
+Slack's digests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Final
+
+from advisor.schedule import TEAMS_PREFIX
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from advisor import Period, Subscription
+    from bot.digest_render import TeamsDigest
+    from bot.teams.app import TeamsSender
+
+__all__ = ["TeamsDigestPoster", "render_scheduled"]
+
+# Longer than a few 429 waits (the sender waits out Retry-After up to a minute, a few times) but
+# well inside run_due's stale_after (ten minutes), so a slow post is never taken over and repeated.
+_POST_TIMEOUT_SECONDS: Final = 300.0
+# Teams shows an inline image up to 1 MB; the request around it is limited too. At this
+# resolution (800 × 520) the 10,000-point chart stays far below either.
+_CHART_DPI: Final = 80
+
+
+def render_scheduled(
+    sessions: sessionmaker[Session], subscription: Subscription, period: Period
+) -> tuple[TeamsDigest, dict[str, Any] | None]:
+    """A subscription's digest for one period as Teams cards, and the chart's card (None for an
+    empty period)."""
+    from bot.digest_chart import portfolio_chart  # noqa: PLC0415 (matplotlib is heavy)
+    from bot.digest_render import (  # noqa: PLC0415 (jinja2)
+        chart_card,
+        chart_title,
+        render_teams_digest,
+        scheduled_digest_data,
+    )
+
+    data, points = scheduled_digest_data(sessions, subscription, period)
+    digest = render_teams_digest(data)
+    if data.is_empty:
+        return digest, None
+    title = chart_title(data)
+    return digest, chart_card(portfolio_chart(points, title=title, dpi=_CHART_DPI), title=title)
+
+
+class TeamsDigestPoster:
+    """Posts a Teams subscription's digest (call it from a worker thread, never from `loop`)."""
+
+    def __init__(
+        self,
+        sender: TeamsSender,
+        sessions: sessionmaker[Session],
+        loop: asyncio.AbstractEventLoop,
+        *,
+        timeout: float = _POST_TIMEOUT_SECONDS,
+    ) -> None:
+        self._sender = sender
+        self._sessions = sessions
+        self._loop = loop
+        self._timeout = timeout
+
+    def __call__(self, subscription: Subscription, period: Period) -> str:
+        digest, chart = render_scheduled(self._sessions, subscription, period)
+        conversation = subscription.channel_id.removeprefix(TEAMS_PREFIX)
+        posting = self._sender.post_digest(conversation, digest, chart)
+        future = asyncio.run_coroutine_threadsafe(posting, self._loop)
+        try:
+            return future.result(self._timeout)
+        except TimeoutError:
+            # Stop it rather than let it post after run_due has given this period up.
+            future.cancel()
+            raise

@@ -1,0 +1,461 @@
+"""The Teams adapter end to end: real Activity JSON posted to /api/messages on a real server,
+replies recorded by a fake Bot Connector on 127.0.0.1 (see teams_double.py)."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from slack_double import INTERVIEW_ANSWERS
+from teams_double import (
+    CHANNEL,
+    TENANT,
+    BotConnectorDouble,
+    ConnectorCall,
+    channel_message,
+    personal_message,
+)
+
+from advisor import Cadence, Platform, Tier
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("microsoft_teams") is None,
+    reason="the teams extra is not installed (pip install -e '.[teams]')",
+)
+
+ADMIN = "0d9a8b7c-6e5f-4a3b-2c1d-0e9f8a7b6c5d"
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+@dataclass
+class TeamsServer:
+    url: str
+    advisor: Any
+    connector: BotConnectorDouble
+
+    def post(self, activity: dict[str, Any], **headers: str) -> httpx.Response:
+        return httpx.post(f"{self.url}/api/messages", json=activity, headers=headers, timeout=30)
+
+    def say(self, text: str = "", **options: Any) -> list[ConnectorCall]:
+        """A 1:1 message; the replies it caused."""
+        before = len(self.connector.sent())
+        response = self.post(personal_message(self.connector.url, text, **options))
+        assert response.status_code == 200, response.text
+        return self.connector.sent()[before:]
+
+    def click(self, value: dict[str, Any], **options: Any) -> list[ConnectorCall]:
+        before = len(self.connector.sent())
+        response = self.post(personal_message(self.connector.url, value=value, **options))
+        assert response.status_code == 200, response.text
+        return self.connector.sent()[before:]
+
+
+@pytest.fixture
+def connector() -> Iterator[BotConnectorDouble]:
+    with BotConnectorDouble() as double:
+        yield double
+
+
+@pytest.fixture
+def teams_env(monkeypatch: pytest.MonkeyPatch, connector: BotConnectorDouble) -> None:
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "TEAMS_", "MLOPS_ADVISOR_", "CLIENT_", "TENANT_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("MLOPS_ADVISOR_TEAMS_INSECURE_LOCAL", "1")
+    monkeypatch.setenv("TEAMS_SERVICE_URL", connector.url)
+    monkeypatch.setenv("MLOPS_ADVISOR_TEAMS_ADMINS", ADMIN)
+
+
+@pytest.fixture
+def start_teams(
+    teams_env: None, connector: BotConnectorDouble, migrated_url: str
+) -> Iterator[Callable[[], TeamsServer]]:
+    from slack_double import ServedApp
+
+    from bot.bootstrap import open_advisor
+    from bot.settings import Settings
+    from bot.slack.server import create_web_app
+    from bot.teams.app import TeamsBot
+
+    running: list[tuple[Any, Any]] = []
+
+    def start() -> TeamsServer:
+        advisor = open_advisor(migrated_url)
+        bot = TeamsBot(Settings().teams_checked(host="127.0.0.1"), advisor)
+        served = ServedApp(create_web_app(None, advisor, teams=bot))
+        running.append((served, advisor))
+        return TeamsServer(url=served.url, advisor=advisor, connector=connector)
+
+    yield start
+    for served, advisor in running:
+        served.stop()
+        advisor.close()
+
+
+def _interview(server: TeamsServer, answers: list[str]) -> list[ConnectorCall]:
+    """Start a check and type every answer; the replies to the last one."""
+    replies = server.say("mlops-check")
+    for answer in answers:
+        replies = server.say(answer)
+        assert len(replies) == 1, f"one reply expected to {answer!r}"
+    return replies
+
+
+def _is_verdict(call: ConnectorCall) -> bool:
+    cards = call.cards()
+    return bool(cards) and cards[0]["body"][0].get("text") in {tier.label for tier in Tier}
+
+
+def test_a_whole_interview_in_a_personal_chat_ends_in_a_verdict_card(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    first = server.say("mlops-check")
+    assert len(first) == 1 and "call this use case" in first[0].shown()
+    # A question with choices comes as a card with a button per choice; typing works too.
+    origin = server.say(INTERVIEW_ANSWERS[0])
+    buttons = origin[0].cards()[0]["actions"]
+    assert {button["type"] for button in buttons} == {"Action.Submit"}
+    assert all(button["data"]["mlops"] == "answer" for button in buttons)
+    replies = origin
+    for answer in INTERVIEW_ANSWERS[1:]:
+        replies = server.say(answer)
+    [verdict] = replies
+    assert _is_verdict(verdict)
+    [use_case] = server.advisor.use_cases()
+    assert use_case.platform is Platform.TEAMS
+    assert use_case.title == INTERVIEW_ANSWERS[0]
+    assert use_case.workspace_id == TENANT
+    assert use_case.latest is not None
+    shown = verdict.shown()
+    assert use_case.latest.assessment.tier.label in shown and f"#{use_case.id}" in shown
+    assert use_case.latest.assessment.recommended_setup in shown
+    for signal in use_case.latest.assessment.signals:
+        assert signal.flag.value in shown
+    # Every reply went into the same 1:1 conversation, on the activity's service URL.
+    assert {call.conversation for call in server.connector.sent()} == {
+        personal_message(server.connector.url)["conversation"]["id"]
+    }
+
+
+def test_a_button_answers_the_question_like_typing_its_value(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    server.say("mlops-check")
+    origin = server.say("Spare-part demand per warehouse")
+    button = origin[0].cards()[0]["actions"][0]
+    [next_question] = server.click(button["data"])
+    assert "Where did the idea come from?" not in next_question.shown()
+    state = server.advisor.use_cases()
+    assert state == []  # still under way: nothing stored before the verdict
+
+
+def test_a_retried_activity_is_handled_once(start_teams: Callable[[], TeamsServer]) -> None:
+    server = start_teams()
+    server.say("mlops-check")
+    activity = personal_message(server.connector.url, "Spare-part demand", activity_id="1001")
+    assert server.post(activity).status_code == 200
+    sent = len(server.connector.sent())
+    # Teams resends an activity it thinks was lost, with the same id; a restarted replica too.
+    assert server.post(activity).status_code == 200
+    again = start_teams()
+    assert again.post(activity).status_code == 200
+    assert len(server.connector.sent()) == sent
+    # The interview moved on by one answer only: the next answer fills the next question.
+    [reply] = server.say("our team struggles")
+    assert "problem" in reply.shown().lower()
+
+
+def test_typed_text_cannot_mention_link_or_inject_markup(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    hostile = (
+        "<at>General</at> [Reset your password](https://evil.example/login) "
+        '<a href="https://evil.example">docs</a> ![x](https://evil.example/p.png) '
+        "<https://evil.example> [ref][1]\n[1]: https://evil.example \u202egnp.exe"
+    )
+    replies = _interview(server, [hostile, *INTERVIEW_ANSWERS[1:]])
+    assert _is_verdict(replies[-1])
+    listing = server.say("list")
+    for call in [*replies, *listing]:
+        shown = call.shown()
+        for forbidden in ("<at>", "<a ", "](", "][", "]:", "<https", "\u202e"):
+            assert forbidden not in shown, (forbidden, shown)
+        # What was typed is still there to read: the breaks are invisible.
+        visible = shown.replace(ZERO_WIDTH_SPACE, "")
+        assert "[Reset your password](https://evil.example/login)" in visible
+    [use_case] = server.advisor.use_cases()
+    assert use_case.title.startswith("<at>General</at>")  # stored as typed
+
+
+def test_cancel_keeps_nothing_and_a_new_check_starts_afresh(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    server.say("mlops-check")
+    server.say("Spare-part demand")
+    [cancelled] = server.say("cancel")
+    assert "Nothing was stored" in cancelled.shown()
+    [idle] = server.say("what now?")
+    assert "mlops-check" in idle.shown()
+    under_way = server.say("mlops-check")
+    assert "call this use case" in under_way[-1].shown()
+    # A second mlops-check during a check keeps the answers and repeats the question.
+    server.say("Spare-part demand")
+    again = server.say("mlops-check")
+    assert "under way" in again[0].shown() and "idea come from" in again[1].shown()
+    assert server.advisor.use_cases() == []
+
+
+def test_a_failure_is_apologised_for_and_the_interview_goes_on(
+    start_teams: Callable[[], TeamsServer],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = start_teams()
+    server.say("mlops-check")
+    real_answer = server.advisor.answer
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(server.advisor, "answer", broken)
+    [apology] = server.say("Spare-part demand per warehouse")
+    assert "Sorry, something went wrong" in apology.shown()
+    assert "the database went away" not in apology.shown()
+    assert "a Teams message could not be handled" in caplog.text
+    monkeypatch.setattr(server.advisor, "answer", real_answer)
+    [question] = server.say("Spare-part demand per warehouse")
+    assert "idea come from" in question.shown()
+
+
+def test_a_button_from_a_finished_check_starts_nothing(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    [reply] = server.click({"mlops": "answer", "value": "business_need"})
+    assert "finished" in reply.shown() and "mlops-check" in reply.shown()
+    assert server.advisor.use_cases() == []
+
+
+def test_in_a_channel_a_mention_offers_the_interview_in_a_private_chat(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    url = server.connector.url
+    assert (
+        server.post(channel_message(url, "mlops-check", user_name="<at>Ada</at>")).status_code
+        == 200
+    )
+    [card_message] = server.connector.sent()
+    [card] = card_message.cards()
+    assert "<at>" not in card_message.shown()
+    [start] = card["actions"]
+    assert start["data"] == {"mlops": "start"}
+    # The button: the bot opens a 1:1 chat with the person and asks the first question there.
+    server.connector.reset()
+    assert server.post(channel_message(url, value=start["data"])).status_code == 200
+    [created] = [call for call in server.connector.calls() if call.path == "/v3/conversations"]
+    assert created.body["members"][0]["id"].startswith("29:")
+    assert created.body["tenantId"] == TENANT
+    private, note = server.connector.sent()
+    assert private.conversation.startswith("a:1") and "call this use case" in private.shown()
+    assert note.conversation.startswith(CHANNEL) and "private chat" in note.shown()
+    # The interview goes on in that chat.
+    [reply] = server.say(INTERVIEW_ANSWERS[0], conversation_id=private.conversation)
+    assert "idea come from" in reply.shown()
+
+
+def test_when_no_private_chat_can_be_opened_the_channel_is_told_how(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    server.connector.refuse_new_conversations = True
+    response = server.post(channel_message(server.connector.url, value={"mlops": "start"}))
+    assert response.status_code == 200
+    [note] = server.connector.sent()
+    assert "couldn't open a private chat" in note.shown()
+
+
+def test_digest_subscriptions_from_a_channel_are_for_admins(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    url = server.connector.url
+    server.post(channel_message(url, "digest subscribe weekly fri 08:30"))
+    [refused] = server.connector.sent()
+    assert "admins" in refused.shown()
+    assert server.advisor.digest_subscriptions() == []
+    server.post(channel_message(url, "digest subscribe weekly fri 08:30", user=ADMIN))
+    [subscription] = server.advisor.digest_subscriptions()
+    assert subscription.channel_id == f"teams:{CHANNEL}"
+    assert subscription.tz == "Europe/Amsterdam"  # the admin's own time zone, from Teams
+    assert subscription.day == 4 and subscription.time.hour == 8
+    server.post(channel_message(url, "digest list"))
+    assert "this channel" in server.connector.sent()[-1].shown()
+    server.post(channel_message(url, "digest subscribe fortnightly", user=ADMIN))
+    assert "fortnightly" in server.connector.sent()[-1].shown()
+    server.post(channel_message(url, "digest unsubscribe", user=ADMIN))
+    assert server.advisor.digest_subscriptions() == []
+
+
+def test_without_the_local_setting_unauthenticated_activities_get_401(
+    monkeypatch: pytest.MonkeyPatch,
+    teams_env: None,
+    connector: BotConnectorDouble,
+    migrated_url: str,
+) -> None:
+    from slack_double import ServedApp
+
+    from bot.bootstrap import open_advisor
+    from bot.settings import Settings
+    from bot.slack.server import create_web_app
+    from bot.teams.app import TeamsBot
+
+    monkeypatch.delenv("MLOPS_ADVISOR_TEAMS_INSECURE_LOCAL")
+    monkeypatch.setenv("TEAMS_CLIENT_ID", "5d3e2f1a-0b9c-4d8e-a7f6-5e4d3c2b1a09")
+    monkeypatch.setenv("TEAMS_CLIENT_SECRET", "not-a-real-secret")
+    monkeypatch.setenv("TEAMS_TENANT_ID", TENANT)
+    advisor = open_advisor(migrated_url)
+    served = ServedApp(create_web_app(None, advisor, teams=TeamsBot(Settings(), advisor)))
+    try:
+        activity = personal_message(connector.url, "mlops-check")
+        for headers in ({}, {"Authorization": "Bearer forged.token.value"}):
+            response = httpx.post(f"{served.url}/api/messages", json=activity, headers=headers)
+            assert response.status_code == 401
+        assert connector.calls() == []
+        assert "not-a-real-secret" not in response.text
+    finally:
+        served.stop()
+        advisor.close()
+
+
+# --- proactive digests ----------------------------------------------------------------------
+
+
+def _subscribe_due_tomorrow(server: TeamsServer) -> datetime:
+    """Subscribe the channel to a weekly digest due tomorrow at 09:00 UTC; that instant."""
+    now = datetime.now(UTC)
+    due = datetime.combine((now + timedelta(days=1)).date(), time(9, 0), tzinfo=UTC)
+    server.advisor.subscribe_digest(
+        channel_id=f"teams:{CHANNEL}",
+        cadence=Cadence.WEEKLY,
+        day=due.weekday(),
+        at=time(9, 0),
+        tz="UTC",
+    )
+    return due
+
+
+def _run_due(server: TeamsServer, migrated_url: str, now: datetime) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    result = CliRunner().invoke(
+        app, ["digest", "run-due", "--now", now.isoformat(), "--database-url", migrated_url]
+    )
+    return result.exit_code, result.output
+
+
+def test_a_subscribed_channel_gets_the_digest_once_as_cards_with_the_chart(
+    start_teams: Callable[[], TeamsServer], migrated_url: str
+) -> None:
+    server = start_teams()
+    _interview(server, INTERVIEW_ANSWERS)
+    due = _subscribe_due_tomorrow(server)
+    server.connector.reset()
+
+    code, output = _run_due(server, migrated_url, due + timedelta(minutes=1))
+    assert code == 0, output
+    assert f"posted teams:{CHANNEL}" in output
+    root, *replies = server.connector.sent()
+    assert root.conversation == CHANNEL
+    assert "MLOps digest" in root.shown() and "Spare-part demand" not in root.shown()
+    thread = f"{CHANNEL};messageid="
+    assert replies and all(reply.conversation.startswith(thread) for reply in replies)
+    assert "Spare-part demand per warehouse" in "".join(reply.shown() for reply in replies)
+    [image] = [element for element in replies[-1].cards()[0]["body"] if element["type"] == "Image"]
+    assert image["url"].startswith("data:image/png;base64,")
+    assert base64.b64decode(image["url"].split(",", 1)[1]).startswith(b"\x89PNG\r\n\x1a\n")
+
+    # Exactly once: a second run for the same week (another replica, a retried cron job).
+    sent = len(server.connector.sent())
+    code, output = _run_due(server, migrated_url, due + timedelta(minutes=2))
+    assert code == 0 and "already done" in output
+    assert len(server.connector.sent()) == sent
+
+
+def test_a_throttled_digest_waits_and_is_posted_once(
+    start_teams: Callable[[], TeamsServer], migrated_url: str
+) -> None:
+    server = start_teams()
+    due = _subscribe_due_tomorrow(server)
+    server.connector.reset()
+    server.connector.fail_next(429, times=2, retry_after="0")
+    code, output = _run_due(server, migrated_url, due + timedelta(minutes=1))
+    assert code == 0, output
+    attempts = [call for call in server.connector.calls() if call.conversation == CHANNEL]
+    assert len(attempts) == 3  # two 429s, then the one that counted
+    code, output = _run_due(server, migrated_url, due + timedelta(minutes=5))
+    assert "already done" in output
+    assert len([c for c in server.connector.calls() if c.conversation == CHANNEL]) == 3
+
+
+def test_a_digest_the_connector_refuses_is_failed_and_retried_later(
+    start_teams: Callable[[], TeamsServer], migrated_url: str
+) -> None:
+    server = start_teams()
+    due = _subscribe_due_tomorrow(server)
+    server.connector.fail_next(403)
+    code, output = _run_due(server, migrated_url, due + timedelta(minutes=1))
+    assert code == 1 and f"failed teams:{CHANNEL}" in output
+    # The claim is taken over once it is stale (ten minutes), and then the digest goes out.
+    code, output = _run_due(server, migrated_url, due + timedelta(minutes=12))
+    assert code == 0 and f"posted teams:{CHANNEL}" in output
+
+
+def test_the_scheduler_in_serve_posts_a_due_teams_digest_on_its_own_loop(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    import asyncio
+
+    from bot.digest_scheduler import JOB_ID, create_digest_scheduler
+    from bot.settings import Settings
+    from bot.teams.app import TeamsSender
+    from storage import subscribe
+
+    server = start_teams()
+    # Subscribed a week ago for today, a minute ago: due now, as the minute's tick finds it.
+    now = datetime.now(UTC)
+    at = (now - timedelta(minutes=1)).time().replace(second=0, microsecond=0)
+    with server.advisor.sessions.begin() as session:
+        subscribe(
+            session,
+            channel_id=f"teams:{CHANNEL}",
+            cadence=Cadence.WEEKLY,
+            day=(now - timedelta(minutes=1)).weekday(),
+            at=at,
+            tz="UTC",
+            now=now - timedelta(days=8),
+        )
+    settings = Settings()  # Teams alone: no Slack bot token, so no Slack digests or follow-ups
+    scheduler = create_digest_scheduler(
+        settings, server.advisor.sessions, teams=TeamsSender(settings)
+    )
+    assert scheduler is not None
+    tick = scheduler.get_job(JOB_ID).func
+    asyncio.run(tick())
+    [root] = [call for call in server.connector.sent() if call.conversation == CHANNEL]
+    assert "No new MLOps proposals this week" in root.shown()
+    asyncio.run(tick())  # the next minute: already posted
+    assert len([c for c in server.connector.sent() if c.conversation == CHANNEL]) == 1
