@@ -74,6 +74,14 @@ class Scores(_Value):
     mlops_need: int = Field(ge=0, le=100)
     readiness: int = Field(ge=0, le=100)
 
+    def named(self) -> list[tuple[str, int]]:
+        """The three scores with their names, in the order a verdict shows them."""
+        return [
+            ("Business case", self.business_case),
+            ("MLOps need", self.mlops_need),
+            ("Readiness", self.readiness),
+        ]
+
 
 class Assessment(_Value):
     tier: Tier

@@ -105,6 +105,15 @@ class Question(_Frozen):
     answers_follow_up: Flag | None = None
 
     @property
+    def options(self) -> list[tuple[str, str]]:
+        """What a button can answer, as (label, value): each choice, or Yes and No."""
+        if self.kind == "choice":
+            return [(choice.label, choice.value) for choice in self.choices]
+        if self.kind == "yes_no":
+            return [("Yes", "yes"), ("No", "no")]
+        return []
+
+    @property
     def follow_up_flag(self) -> Flag | None:
         """The flag this question follows up, if it is a follow-up question."""
         return _follow_up_flag(self.id)

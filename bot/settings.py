@@ -30,6 +30,23 @@ _TOKEN_KINDS = {
 }
 
 
+def _id_list(value: object, pattern: re.Pattern[str], kind: str, *, lower: bool = False) -> object:
+    """Comma-separated ids ("A,B, C,") or an iterable of them as a frozenset, lower-cased if
+    asked. A name or an e-mail address would silently make nobody an admin: it is refused."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, Iterable):
+        return value  # pydantic reports the wrong type
+    entries = [entry.strip() if isinstance(entry, str) else entry for entry in value]
+    entries = [entry for entry in entries if entry != ""]  # "U1, U2," is fine
+    for position, entry in enumerate(entries, start=1):
+        if not isinstance(entry, str) or not pattern.fullmatch(entry):
+            raise ValueError(
+                f"entry {position} is not {kind}; list ids separated by commas, not names"
+            )
+    return frozenset(str(entry).lower() if lower else entry for entry in entries)
+
+
 class SettingsError(ValueError):
     """The configuration cannot work; the message is one line naming the variables to fix."""
 
@@ -142,23 +159,6 @@ class Settings(BaseSettings):
             raise ValueError("must be a GUID such as 00000000-0000-0000-0000-000000000000")
         return value
 
-    @field_validator("mlops_advisor_teams_admins", mode="before")
-    @classmethod
-    def _split_teams_admins(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.split(",")
-        if not isinstance(value, Iterable):
-            return value  # pydantic reports the wrong type
-        admins = [entry.strip() if isinstance(entry, str) else entry for entry in value]
-        admins = [entry for entry in admins if entry != ""]
-        for position, entry in enumerate(admins, start=1):
-            if not isinstance(entry, str) or not _GUID.fullmatch(entry):
-                raise ValueError(
-                    f"entry {position} is not a Microsoft Entra object id (a GUID); list the "
-                    "admins' object ids separated by commas, not names or e-mail addresses"
-                )
-        return frozenset(entry.lower() for entry in admins)
-
     @field_validator("slack_api_url", "teams_service_url")
     @classmethod
     def _normalise_api_url(cls, value: str) -> str:
@@ -178,19 +178,13 @@ class Settings(BaseSettings):
     @field_validator("mlops_advisor_admins", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.split(",")
-        if not isinstance(value, Iterable):
-            return value  # pydantic reports the wrong type
-        admins = [entry.strip() if isinstance(entry, str) else entry for entry in value]
-        admins = [entry for entry in admins if entry != ""]  # "U1, U2," is fine
-        for position, entry in enumerate(admins, start=1):
-            if not isinstance(entry, str) or not _USER_ID.fullmatch(entry):
-                raise ValueError(
-                    f"entry {position} is not a Slack member id (like U012AB3CD); "
-                    "list ids separated by commas, not names"
-                )
-        return frozenset(admins)
+        return _id_list(value, _USER_ID, "a Slack member id (like U012AB3CD)")
+
+    @field_validator("mlops_advisor_teams_admins", mode="before")
+    @classmethod
+    def _split_teams_admins(cls, value: object) -> object:
+        # Object ids are pasted in either case; Teams sends them lower-case.
+        return _id_list(value, _GUID, "a Microsoft Entra object id (a GUID)", lower=True)
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():

@@ -104,11 +104,6 @@ _MULTILINE_FIELDS: Final = frozenset({"problem", "operating_plan", "notes"})
 _USER_ID: Final = re.compile(r"[UW][A-Z0-9]{2,}")
 # A proposer id longer than this is not an id; shown as text, it need not fill the line.
 _SHOWN_ID_MAX: Final = 60
-_SCORE_NAMES: Final = (
-    ("business_case", "Business case"),
-    ("mlops_need", "MLOps need"),
-    ("readiness", "Readiness"),
-)
 
 
 def question_blocks(
@@ -137,7 +132,7 @@ def question_blocks(
     prompt = clip(prefix + question.prompt, SECTION_TEXT_MAX - 2)
     blocks.append(_section(f"*{prompt}*"))
 
-    options = _answer_options(question)
+    options = question.options
     room = MESSAGE_BLOCKS_MAX - len(blocks) - 2  # the hint, and a line for buttons left out
     shown = options[: room * ACTIONS_ELEMENTS_MAX]
     for start in range(0, len(shown), ACTIONS_ELEMENTS_MAX):
@@ -168,8 +163,7 @@ def verdict_blocks(
         _section(f"*{_typed(title, SECTION_TEXT_MAX - 40)}*{_id(use_case_id)}"),
         SectionBlock(
             fields=[
-                _mrkdwn(f"*{name}*\n{getattr(scores, key)}/100", FIELD_TEXT_MAX)
-                for key, name in _SCORE_NAMES
+                _mrkdwn(f"*{name}*\n{score}/100", FIELD_TEXT_MAX) for name, score in scores.named()
             ]
         ),
         _section(f"*Recommended setup*\n{assessment.recommended_setup}"),
@@ -451,14 +445,6 @@ def _use_case_line(use_case: UseCase, link: str | None = None) -> str:
     second = clip(" · ".join(details), 500)
     title = _typed(use_case.title, SECTION_TEXT_MAX - len(second) - 30)
     return f"*#{use_case.id} {title}*\n{second}"
-
-
-def _answer_options(question: Question) -> list[tuple[str, str]]:
-    if question.kind == "choice":
-        return [(choice.label, choice.value) for choice in question.choices]
-    if question.kind == "yes_no":
-        return [("Yes", "yes"), ("No", "no")]
-    return []
 
 
 def _answer_button(index: int, label: str, value: str) -> ButtonElement:

@@ -46,11 +46,6 @@ _TEXT_MAX: Final = 2000
 _TITLE_MAX: Final = 300
 _EVIDENCE_MAX: Final = 600
 _SIGNALS_MAX: Final = 25
-_SCORE_NAMES: Final = (
-    ("business_case", "Business case"),
-    ("mlops_need", "MLOps need"),
-    ("readiness", "Readiness"),
-)
 
 
 def typed(text: str, limit: int, empty: str = "(untitled)") -> str:
@@ -82,14 +77,6 @@ def _submit(title: str, **data: str) -> dict[str, Any]:
     return {"type": "Action.Submit", "title": clip(title, 60, "…"), "data": {**data}}
 
 
-def _choices(question: Question) -> list[tuple[str, str]]:
-    if question.kind == "choice":
-        return [(choice.label, choice.value) for choice in question.choices]
-    if question.kind == "yes_no":
-        return [("Yes", "yes"), ("No", "no")]
-    return []
-
-
 def _reprompt_lines(reason: str | None, example: str | None) -> list[str]:
     # A re-prompt's reason and example may quote the person's own words.
     lines = []
@@ -119,7 +106,7 @@ def question_card(
 
     The button sends the choice's value, as if typed; so does typing it.
     """
-    options = _choices(question)
+    options = question.options
     if not options:
         return None
     body = [_text(line, color="Warning") for line in _reprompt_lines(reason, example)]
@@ -160,10 +147,7 @@ def verdict_card(
         _text(f"**{typed(title, _TITLE_MAX)}**{number}"),
         {
             "type": "FactSet",
-            "facts": [
-                {"title": name, "value": f"{getattr(scores, key)}/100"}
-                for key, name in _SCORE_NAMES
-            ],
+            "facts": [{"title": name, "value": f"{score}/100"} for name, score in scores.named()],
         },
         _text(f"**Recommended setup**\n\n{assessment.recommended_setup}"),
     ]
