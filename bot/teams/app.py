@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ from microsoft_teams.api.clients.conversation import CreateConversationParams
 from microsoft_teams.api.models.account import Account, ConversationAccount
 from microsoft_teams.api.models.attachment import Attachment
 from microsoft_teams.api.models.conversation import ConversationReference
+
+# The SDK loads a .env file into the environment when imported; the advisor's settings come from
+# the environment alone (bot.settings), so a stray .env must not change them behind its back.
+os.environ.setdefault("PYTHON_DOTENV_DISABLED", "1")
 
 with warnings.catch_warnings():
     # The SDK announces a preview feature (HTML widgets) at import; the advisor uses none.
