@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import httpx
+from microsoft_teams.api.activities.install_update.add import InstalledActivity
 from microsoft_teams.api.activities.message import MessageActivity, MessageActivityInput
 from microsoft_teams.api.clients.conversation import CreateConversationParams
 from microsoft_teams.api.models.account import Account, ConversationAccount
@@ -265,6 +266,7 @@ class TeamsBot:
         self._admins = settings.mlops_advisor_teams_admins
         self.sender = TeamsSender(settings)
         self.sender.app.on_message(self._on_message)
+        self.sender.app.on_install_add(self._on_install)
 
     @property
     def insecure_local(self) -> bool:
@@ -293,6 +295,14 @@ class TeamsBot:
                 await ctx.send(_message(_APOLOGY))
             except Exception:
                 logger.exception("could not tell the user about the failure")
+
+    async def _on_install(self, ctx: ActivityContext[InstalledActivity]) -> None:
+        """Added to a chat or a team: say what the advisor does there."""
+        in_channel = ctx.activity.conversation.conversation_type in _CHANNEL_SCOPES
+        try:
+            await ctx.send(_message(help_text(in_channel=in_channel)))
+        except Exception:
+            logger.exception("could not greet a new installation")
 
     async def _handle(self, ctx: ActivityContext[MessageActivity]) -> None:
         activity = ctx.activity

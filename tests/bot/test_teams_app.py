@@ -158,6 +158,18 @@ def test_a_button_answers_the_question_like_typing_its_value(
     assert state == []  # still under way: nothing stored before the verdict
 
 
+def test_installing_the_app_greets_with_what_it_does(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    installed = personal_message(server.connector.url)
+    installed.update(type="installationUpdate", action="add")
+    del installed["text"], installed["textFormat"]
+    assert server.post(installed).status_code == 200
+    [greeting] = server.connector.sent()
+    assert "mlops-check" in greeting.shown() and "list" in greeting.shown()
+
+
 def test_a_retried_activity_is_handled_once(start_teams: Callable[[], TeamsServer]) -> None:
     server = start_teams()
     server.say("mlops-check")
