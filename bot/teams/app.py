@@ -335,10 +335,33 @@ class TeamsBot:
         elif text.lower() == "list":
             mine = await _work(self._advisor.use_cases, proposer_id=chat.user, limit=20)
             await ctx.send(_message(use_case_list_text(mine)))
+        elif verb.lower() in {"show", "delete"}:
+            await self._show_or_delete(ctx, chat, verb.lower(), rest.strip().lstrip("#"))
         elif text.lower() in {"help", "?"}:
             await ctx.send(_message(help_text(in_channel=False)))
         else:
             await ctx.send(_message(_NOT_STARTED))
+
+    async def _show_or_delete(
+        self, ctx: ActivityContext[MessageActivity], chat: _Chat, verb: str, argument: str
+    ) -> None:
+        if not argument.isdigit():
+            await ctx.send(_message(f"Give the check's number, e.g. **{verb} 12**."))
+            return
+        use_case = await _work(self._advisor.use_case, int(argument))
+        # Someone else's answers never leak: an unknown and a foreign check look the same.
+        if use_case is None or use_case.proposer_id != chat.user:
+            await ctx.send(_message(f"You have no check #{argument}."))
+            return
+        if verb == "show":
+            if use_case.latest is None:
+                await ctx.send(_message("This check has no verdict yet."))
+            else:
+                await ctx.send(_message(card=_verdict(use_case)))
+            return
+        deleted = await _work(self._advisor.delete, use_case.id, actor=f"teams:{chat.user}")
+        said = f"Deleted check #{use_case.id}." if deleted else "That check was already deleted."
+        await ctx.send(_message(said))
 
     async def _start(
         self,

@@ -211,6 +211,7 @@ def help_text(*, in_channel: bool) -> str:
         lines = [
             f"**{COMMAND} [title]**: start a check of a use case: a short interview, a verdict",
             "**list**: your checks and their verdicts",
+            "**show ID**, **delete ID**: one of your checks' verdict; delete one",
             "**help**: this message",
             f"During a check: {WORDS_HINT.removeprefix('Type your answer any time, or: ')}",
         ]

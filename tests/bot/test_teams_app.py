@@ -145,6 +145,29 @@ def test_a_whole_interview_in_a_personal_chat_ends_in_a_verdict_card(
     }
 
 
+def test_list_show_and_delete_only_ones_own_checks(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    _interview(server, INTERVIEW_ANSWERS)
+    [use_case] = server.advisor.use_cases()
+    [listing] = server.say("list")
+    assert f"#{use_case.id}" in listing.shown() and "Spare-part demand" in listing.shown()
+    [shown] = server.say(f"show {use_case.id}")
+    assert _is_verdict(shown)
+    other = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+    for command in (f"show {use_case.id}", f"delete {use_case.id}"):
+        [refused] = server.say(command, user=other)
+        assert f"You have no check #{use_case.id}" in refused.shown()
+    [unknown] = server.say("show 999")
+    assert "You have no check #999" in unknown.shown()
+    [deleted] = server.say(f"delete #{use_case.id}")
+    assert f"Deleted check #{use_case.id}" in deleted.shown()
+    assert server.advisor.use_cases() == []
+    [usage] = server.say("show it")
+    assert "number" in usage.shown()
+
+
 def test_a_button_answers_the_question_like_typing_its_value(
     start_teams: Callable[[], TeamsServer],
 ) -> None:
