@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
@@ -27,9 +28,9 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from advisor import DEFAULT, Policy
+from advisor import DEFAULT, Platform, Policy
 from bot.digests import Poster, RunResult, by_platform, claimant_name, make_slack_client, run_due
-from bot.follow_ups import run_due_follow_ups
+from bot.follow_ups import post_due_follow_ups, run_due_follow_ups
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -96,23 +97,47 @@ def create_digest_scheduler(
         return None
 
     async def tick() -> None:
-        teams_post = None
+        teams_post = teams_follow_up = None
         if teams is not None:
-            from bot.teams.posting import TeamsDigestPoster  # noqa: PLC0415
+            from bot.teams.posting import (  # noqa: PLC0415
+                TeamsDigestPoster,
+                TeamsFollowUpPoster,
+            )
 
             # Rendered in the worker thread, sent on this loop (the SDK's client lives on it).
-            teams_post = TeamsDigestPoster(teams, sessions, asyncio.get_running_loop())
+            loop = asyncio.get_running_loop()
+            teams_post = TeamsDigestPoster(teams, sessions, loop)
+            teams_follow_up = TeamsFollowUpPoster(teams, loop, policy=policy)
         try:
             # run_due talks to the database and Slack synchronously: off the event loop.
             await asyncio.to_thread(run_due_digests, sessions, client, teams=teams_post)
         except Exception:
             logger.exception("the scheduled digest run failed; the next one retries")
-        if client is None:
-            return
-        try:
-            await asyncio.to_thread(run_due_follow_ups, sessions, client, policy=policy)
-        except Exception:
-            logger.exception("the scheduled follow-up run failed; the next one retries")
+        follow_ups: list[tuple[str, Callable[[], object]]] = []
+        if client is not None:
+            follow_ups.append(
+                ("Slack", functools.partial(run_due_follow_ups, sessions, client, policy=policy))
+            )
+        if teams_follow_up is not None:
+            follow_ups.append(
+                (
+                    "Teams",
+                    functools.partial(
+                        post_due_follow_ups,
+                        sessions,
+                        teams_follow_up,
+                        platform=Platform.TEAMS,
+                        policy=policy,
+                    ),
+                )
+            )
+        for platform, run in follow_ups:
+            try:
+                await asyncio.to_thread(run)
+            except Exception:
+                logger.exception(
+                    "the scheduled %s follow-up run failed; the next retries", platform
+                )
 
     scheduler = AsyncIOScheduler(timezone=_UTC)
     scheduler.add_job(

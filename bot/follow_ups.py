@@ -4,7 +4,8 @@
 use case whose first verdict is as old as one of the policy's `follow_ups.days` (30 and 90 by
 default), it claims the follow-up in the database (committed before posting, so any number of
 replicas post it once), posts the policy's questions with pilot-status buttons in the thread,
-and marks it posted.
+and marks it posted. Teams use cases get theirs in their 1:1 chat, by the same
+`post_due_follow_ups` with a Teams poster (`bot.teams.posting`).
 
 The proposer answers with a button (the pilot status) or a reply in the thread (kept in the
 notes, with a realised value when the text names an amount of money; and as the operating plan
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -32,7 +33,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from advisor import DEFAULT, PilotStatus, Policy, Tier
+from advisor import DEFAULT, PilotStatus, Platform, Policy, Tier, UseCase
 from bot.neutralise import clip, for_slack
 from bot.slack.blocks import mention
 
@@ -42,8 +43,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FOLLOW_UP_ACTION_PREFIX",
+    "FollowUpPoster",
     "follow_up_blocks",
     "follow_up_note",
+    "post_due_follow_ups",
     "run_due_follow_ups",
 ]
 
@@ -122,18 +125,24 @@ def changed_line(before: Tier | None, after: Tier, changes: str) -> str:
     return f"Thanks, recorded: {changes}; {verdict}."
 
 
-def run_due_follow_ups(
+FollowUpPoster = Callable[[UseCase, str], str | None]
+"""Posts a use case's follow-up (its due key, "30d") where the use case lives; the message id."""
+
+
+def post_due_follow_ups(
     sessions: sessionmaker[Session],
-    client: WebClient,
+    post: FollowUpPoster,
     *,
+    platform: Platform,
     now: datetime | None = None,
     policy: Policy = DEFAULT,
     stale_after: timedelta = STALE_AFTER,
 ) -> list[int]:
-    """Post every follow-up due at `now` exactly once; the posted follow-ups' ids.
+    """Post every follow-up of the platform's use cases due at `now` exactly once; the posted
+    follow-ups' ids.
 
-    A failed post leaves its claim un-posted: a run after `stale_after` retries it, and the
-    other follow-ups still go out.
+    Each is claimed in a committed transaction before `post` runs. A failed post leaves its
+    claim un-posted: a run after `stale_after` retries it, and the other follow-ups still go out.
     """
     from storage import get_use_case  # noqa: PLC0415
     from storage.follow_up_repository import (  # noqa: PLC0415
@@ -147,7 +156,7 @@ def run_due_follow_ups(
         raise ValueError("now must be an aware datetime")
     with sessions() as session:
         days = tuple(policy.follow_ups.days)
-        due = due_follow_ups(session, now, days=days, stale_after=stale_after)
+        due = due_follow_ups(session, now, days=days, stale_after=stale_after, platform=platform)
     posted: list[int] = []
     for item in due:
         with sessions.begin() as session:
@@ -155,22 +164,42 @@ def run_due_follow_ups(
             use_case = get_use_case(session, item.use_case_id) if claim else None
         if claim is None or use_case is None or not use_case.channel_id:
             continue
-        blocks = follow_up_blocks(
-            use_case.proposer_id, use_case.title, item.due_key, policy.follow_ups.questions
-        )
         try:
-            answer: Any = client.chat_postMessage(
-                channel=use_case.channel_id,
-                thread_ts=use_case.thread_id,
-                text=f"A {item.due_key} follow-up on this MLOps check.",
-                blocks=[block.to_dict() for block in blocks],
-            )
+            message_id = post(use_case, item.due_key)
         except Exception as error:
             logger.error(
                 "follow-up %s on #%s not posted: %s", item.due_key, item.use_case_id, error
             )
             continue
         with sessions.begin() as session:
-            mark_follow_up_posted(session, claim.id, now, answer.get("ts"))
+            mark_follow_up_posted(session, claim.id, now, message_id)
         posted.append(claim.id)
     return posted
+
+
+def run_due_follow_ups(
+    sessions: sessionmaker[Session],
+    client: WebClient,
+    *,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT,
+    stale_after: timedelta = STALE_AFTER,
+) -> list[int]:
+    """Post every Slack follow-up due at `now` exactly once, in its use case's thread."""
+
+    def post(use_case: UseCase, key: str) -> str | None:
+        blocks = follow_up_blocks(
+            use_case.proposer_id, use_case.title, key, policy.follow_ups.questions
+        )
+        answer: Any = client.chat_postMessage(
+            channel=use_case.channel_id or "",  # never empty: only use cases with one are due
+            thread_ts=use_case.thread_id,
+            text=f"A {key} follow-up on this MLOps check.",
+            blocks=[block.to_dict() for block in blocks],
+        )
+        ts = answer.get("ts")
+        return ts if isinstance(ts, str) else None
+
+    return post_due_follow_ups(
+        sessions, post, platform=Platform.SLACK, now=now, policy=policy, stale_after=stale_after
+    )

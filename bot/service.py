@@ -374,12 +374,26 @@ class Advisor:
 
     # Follow-ups after a verdict (see bot.follow_ups) -----------------------------------------
 
-    def open_follow_up(self, channel_id: str, thread_id: str) -> tuple[int, UseCase] | None:
-        """The posted, unanswered follow-up in a Slack thread (its id) and its use case."""
+    def open_follow_up(
+        self,
+        channel_id: str,
+        thread_id: str | None,
+        *,
+        platform: Platform = Platform.SLACK,
+        proposer_id: str | None = None,
+    ) -> tuple[int, UseCase] | None:
+        """The posted, unanswered follow-up in a Slack thread or a Teams chat (its id) and its
+        use case; only among `proposer_id`'s use cases if given."""
         from storage.follow_up_repository import open_follow_up  # noqa: PLC0415
 
         with self._sessions() as session:
-            found = open_follow_up(session, channel_id=channel_id, thread_id=thread_id)
+            found = open_follow_up(
+                session,
+                channel_id=channel_id,
+                thread_id=thread_id,
+                platform=platform,
+                proposer_id=proposer_id,
+            )
             use_case = None if found is None else get_use_case(session, found.use_case_id)
         return None if found is None or use_case is None else (found.id, use_case)
 

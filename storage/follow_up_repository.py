@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Row, Table, func, select, update
+from sqlalchemy import Row, Table, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -65,12 +65,18 @@ def due_key(days: int) -> str:
 
 
 def due_follow_ups(
-    session: Session, now: datetime, *, days: Sequence[int], stale_after: timedelta
+    session: Session,
+    now: datetime,
+    *,
+    days: Sequence[int],
+    stale_after: timedelta,
+    platform: Platform = Platform.SLACK,
 ) -> list[DueFollowUp]:
-    """The follow-ups due at `now`: Slack use cases with a thread, not archived, whose first
-    verdict is at least `days[i]` days old, and whose follow-up for that day nobody posted (nor
-    holds a fresh claim on). Only the latest due day of each use case is returned: a use case
-    that missed its 30-day follow-up while everything was down gets the 90-day one, not both.
+    """The follow-ups due at `now`: the platform's use cases with a place to post (a Slack
+    thread; a Teams chat), not archived, whose first verdict is at least `days[i]` days old, and
+    whose follow-up for that day nobody posted (nor holds a fresh claim on). Only the latest due
+    day of each use case is returned: a use case that missed its 30-day follow-up while
+    everything was down gets the 90-day one, not both.
     """
     now = as_utc(now)
     ordered = sorted(set(days), reverse=True)
@@ -85,9 +91,10 @@ def due_follow_ups(
         select(UseCaseRow.id, verdict_at.c.at)
         .join(verdict_at, verdict_at.c.use_case_id == UseCaseRow.id)
         .where(
-            UseCaseRow.platform == Platform.SLACK.value,
+            UseCaseRow.platform == platform.value,
             UseCaseRow.channel_id.is_not(None),
-            UseCaseRow.thread_id.is_not(None),
+            # A Slack check lives in a thread; a Teams check in its 1:1 chat, which has none.
+            UseCaseRow.thread_id.is_not(None) if platform is Platform.SLACK else true(),
             UseCaseRow.status != UseCaseStatus.ARCHIVED.value,
             verdict_at.c.at <= now - timedelta(days=min(ordered)),
         )
@@ -168,17 +175,28 @@ def mark_follow_up_posted(
     return done.rowcount > 0
 
 
-def open_follow_up(session: Session, *, channel_id: str, thread_id: str) -> FollowUp | None:
-    """The newest posted, unanswered follow-up in a Slack thread, if there is one."""
+def open_follow_up(
+    session: Session,
+    *,
+    channel_id: str,
+    thread_id: str | None,
+    platform: Platform = Platform.SLACK,
+    proposer_id: str | None = None,
+) -> FollowUp | None:
+    """The newest posted, unanswered follow-up in a Slack thread (or a Teams chat, whose
+    `thread_id` is None), of one proposer's use cases if `proposer_id` is given."""
     row = (
         session.connection()
         .execute(
             select(_follow_ups)
             .join(UseCaseRow.__table__, UseCaseRow.id == _follow_ups.c.use_case_id)
             .where(
-                UseCaseRow.platform == Platform.SLACK.value,
+                UseCaseRow.platform == platform.value,
                 UseCaseRow.channel_id == channel_id,
-                UseCaseRow.thread_id == thread_id,
+                UseCaseRow.thread_id.is_(None)
+                if thread_id is None
+                else UseCaseRow.thread_id == thread_id,
+                UseCaseRow.proposer_id == proposer_id if proposer_id is not None else true(),
                 _follow_ups.c.posted_at.is_not(None),
                 _follow_ups.c.answered_at.is_(None),
             )

@@ -40,12 +40,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from advisor import Ask, Cancelled, Done, Platform, Reprompt, Step, UseCase
+from advisor import Ask, Cancelled, Done, PilotStatus, Platform, Reprompt, Step, UseCase
 from advisor.schedule import TEAMS_PREFIX, ScheduleError, schedule_from_words
+from bot.follow_ups import changed_line
 from bot.neutralise import for_teams
 from bot.service import Advisor, Place, Proposer, Turn
 from bot.teams.cards import (
     ACTION_ANSWER,
+    ACTION_FOLLOW_UP,
     ACTION_KEY,
     ACTION_START,
     CARD_CONTENT_TYPE,
@@ -89,6 +91,7 @@ _DIGEST_REFUSED: Final = (
     "Only the advisor's Teams admins (MLOPS_ADVISOR_TEAMS_ADMINS) may subscribe or unsubscribe "
     "a channel. **digest list** and **digest preview** are open to all."
 )
+_FOLLOW_UP_CLOSED: Final = "That follow-up is answered already: thank you."
 _DIGEST_WHERE: Final = "Digests go to a channel: mention me in the channel that should get them."
 _CHANNEL_SCOPES: Final = frozenset({"channel", "groupChat"})
 # Channel conversations have threads (a reply goes to `<id>;messageid=<root>`); group chats don't.
@@ -220,8 +223,7 @@ class TeamsSender:
         Once the summary is posted the digest exists: a failure in its replies is logged, never
         raised, as raising would leave the period unposted and a retry would post it twice.
         """
-        await self.initialize()
-        root = await self._send(conversation_id, _message(card=digest.root_card))
+        root = await self.send(conversation_id, card=digest.root_card)
         try:
             thread = (
                 to_threaded_conversation_id(conversation_id, root)
@@ -229,16 +231,20 @@ class TeamsSender:
                 else conversation_id
             )
             for card in [*digest.replies, *([chart] if chart else [])]:
-                await self._send(thread, _message(card=card))
+                await self.send(thread, card=card)
         except Exception:
             logger.exception(
                 "the digest %s in %s was posted without all of its details", root, conversation_id
             )
         return root
 
-    async def _send(self, conversation_id: str, activity: MessageActivityInput) -> str:
-        """Send to a conversation on the configured service URL; waits out 429s and retries
-        server errors a few times. Returns the new message's id."""
+    async def send(
+        self, conversation_id: str, *, text: str | None = None, card: dict[str, Any] | None = None
+    ) -> str:
+        """Send a message proactively to a conversation, on the configured service URL; waits
+        out 429s and retries server errors a few times. Returns the new message's id."""
+        await self.initialize()
+        activity = _message(text, card)
         reference = ConversationReference(
             service_url=self._service_url,
             channel_id="msteams",
@@ -315,6 +321,14 @@ class TeamsBot:
             await self._channel_command(ctx, _words(activity))
             return
         chat = _chat_of(activity, activity.conversation.id)
+        if value.get(ACTION_KEY) == ACTION_FOLLOW_UP:
+            try:
+                status = PilotStatus(str(value.get("status") or ""))
+            except ValueError:
+                return
+            if not await self._follow_up(ctx, chat, status=status):
+                await ctx.send(_message(_FOLLOW_UP_CLOSED))
+            return
         if value.get(ACTION_KEY) == ACTION_ANSWER:
             if await _work(self._advisor.is_active, chat.key):
                 await self._answer(ctx, chat, str(value.get("value") or ""))
@@ -339,8 +353,42 @@ class TeamsBot:
             await self._show_or_delete(ctx, chat, verb.lower(), rest.strip().lstrip("#"))
         elif text.lower() in {"help", "?"}:
             await ctx.send(_message(help_text(in_channel=False)))
-        else:
+        elif not (text and await self._follow_up(ctx, chat, text=text)):
             await ctx.send(_message(_NOT_STARTED))
+
+    async def _follow_up(
+        self,
+        ctx: ActivityContext[MessageActivity],
+        chat: _Chat,
+        *,
+        status: PilotStatus | None = None,
+        text: str | None = None,
+    ) -> bool:
+        """Answer the proposer's open follow-up in this chat (bot.follow_ups); False if none."""
+        found = await _work(
+            self._advisor.open_follow_up,
+            chat.conversation,
+            None,
+            platform=Platform.TEAMS,
+            proposer_id=chat.user,
+        )
+        if found is None:
+            return False
+        follow_up_id, use_case = found
+        done = await _work(
+            self._advisor.answer_follow_up,
+            follow_up_id,
+            use_case.id,
+            actor=f"teams:{chat.user}",
+            pilot_status=status,
+            text=text,
+        )
+        if done is None:
+            return False  # answered a moment ago (a double click)
+        before, updated, said = done
+        assert updated.latest is not None  # re-assessed in the same transaction
+        await ctx.send(_message(changed_line(before, updated.latest.assessment.tier, said)))
+        return True
 
     async def _show_or_delete(
         self, ctx: ActivityContext[MessageActivity], chat: _Chat, verb: str, argument: str

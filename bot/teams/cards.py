@@ -11,15 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from advisor import Assessment, Question, UseCase
+from advisor import Assessment, PilotStatus, Question, UseCase
 from bot.neutralise import clip, for_teams
 
 __all__ = [
     "ACTION_ANSWER",
+    "ACTION_FOLLOW_UP",
     "ACTION_KEY",
     "ACTION_START",
     "CARD_CONTENT_TYPE",
+    "COMMAND",
     "WORDS_HINT",
+    "follow_up_card",
     "help_text",
     "question_card",
     "question_text",
@@ -37,6 +40,7 @@ _VERSION: Final = "1.5"
 ACTION_KEY: Final = "mlops"
 ACTION_ANSWER: Final = "answer"
 ACTION_START: Final = "start"
+ACTION_FOLLOW_UP: Final = "follow_up"
 COMMAND: Final = "mlops-check"
 WORDS_HINT: Final = "Type your answer any time, or: skip, back, help, cancel, restart."
 # Teams shows a few buttons in a row and folds the rest under "…"; past this many choices the
@@ -177,6 +181,29 @@ def verdict_card(
     if use_case_id is not None:
         body.append(_text(f"Use case #{use_case_id}", isSubtle=True, size="Small"))
     return _card(body)
+
+
+def follow_up_card(title: str, due_key: str, questions: Sequence[str]) -> dict[str, Any]:
+    """A follow-up after a verdict, in the proposer's chat: the policy's questions and a button
+    per pilot status; a typed reply answers too."""
+    asked = "\n".join(f"- {clip(question, 300)}" for question in questions)
+    return _card(
+        [
+            _text(f"A {due_key} follow-up on **{typed(title, _TITLE_MAX)}**:"),
+            _text(asked),
+            _text(
+                "Pick the pilot's status, or reply here in your own words.",
+                isSubtle=True,
+                size="Small",
+            ),
+        ],
+        [
+            _submit(
+                status.value.capitalize(), **{ACTION_KEY: ACTION_FOLLOW_UP, "status": status.value}
+            )
+            for status in PilotStatus
+        ],
+    )
 
 
 def start_card(starter_name: str | None) -> dict[str, Any]:

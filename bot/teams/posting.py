@@ -1,18 +1,21 @@
-"""Scheduled digests for Teams channels: `run_due`'s Poster for `teams:` subscriptions.
+"""Scheduled posts to Teams: digests for `teams:` subscriptions and follow-ups in 1:1 chats.
 
-`run_due` runs in a worker thread (it talks to the database synchronously); the Teams SDK's HTTP
-client lives on the serving event loop. The poster reads and renders in the worker thread and
-hands the sending to that loop, waiting for the summary's message id, which `run_due` records as
-posted: the same claim → post → mark-posted order, and so the same exactly-once guarantee, as
-Slack's digests.
+`run_due` and `post_due_follow_ups` run in a worker thread (they talk to the database
+synchronously); the Teams SDK's HTTP client lives on the serving event loop. The posters read and
+render in the worker thread and hand the sending to that loop, waiting for the message id, which
+the runner records as posted: the same claim → post → mark-posted order, and so the same
+exactly-once guarantee, as Slack's.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, Final
 
+from advisor import DEFAULT, Policy, UseCase
 from advisor.schedule import TEAMS_PREFIX
+from bot.teams.cards import follow_up_card
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
     from bot.digest_render import TeamsDigest
     from bot.teams.app import TeamsSender
 
-__all__ = ["TeamsDigestPoster", "render_scheduled"]
+__all__ = ["TeamsDigestPoster", "TeamsFollowUpPoster", "render_scheduled"]
 
 # Longer than a few 429 waits (the sender waits out Retry-After up to a minute, a few times) but
 # well inside run_due's stale_after (ten minutes), so a slow post is never taken over and repeated.
@@ -74,10 +77,38 @@ class TeamsDigestPoster:
         digest, chart = render_scheduled(self._sessions, subscription, period)
         conversation = subscription.channel_id.removeprefix(TEAMS_PREFIX)
         posting = self._sender.post_digest(conversation, digest, chart)
-        future = asyncio.run_coroutine_threadsafe(posting, self._loop)
-        try:
-            return future.result(self._timeout)
-        except TimeoutError:
-            # Stop it rather than let it post after run_due has given this period up.
-            future.cancel()
-            raise
+        return _on_loop(posting, self._loop, self._timeout)
+
+
+class TeamsFollowUpPoster:
+    """Posts a follow-up card in a Teams use case's 1:1 chat (from a worker thread)."""
+
+    def __init__(
+        self,
+        sender: TeamsSender,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        policy: Policy = DEFAULT,
+        timeout: float = _POST_TIMEOUT_SECONDS,
+    ) -> None:
+        self._sender = sender
+        self._loop = loop
+        self._questions = policy.follow_ups.questions
+        self._timeout = timeout
+
+    def __call__(self, use_case: UseCase, due_key: str) -> str:
+        card = follow_up_card(use_case.title, due_key, self._questions)
+        posting = self._sender.send(use_case.channel_id or "", card=card)
+        return _on_loop(posting, self._loop, self._timeout)
+
+
+def _on_loop(
+    posting: Coroutine[Any, Any, str], loop: asyncio.AbstractEventLoop, timeout: float
+) -> str:
+    future = asyncio.run_coroutine_threadsafe(posting, loop)
+    try:
+        return future.result(timeout)
+    except TimeoutError:
+        # Stop it rather than let it post after the runner has given this one up.
+        future.cancel()
+        raise

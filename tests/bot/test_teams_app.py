@@ -494,3 +494,63 @@ def test_the_scheduler_in_serve_posts_a_due_teams_digest_on_its_own_loop(
     assert "No new MLOps proposals this week" in root.shown()
     asyncio.run(tick())  # the next minute: already posted
     assert len([c for c in server.connector.sent() if c.conversation == CHANNEL]) == 1
+
+
+# --- follow-ups after a verdict ------------------------------------------------------------------
+
+
+def test_a_teams_check_is_followed_up_in_its_chat_and_answered_there(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    import asyncio
+
+    from bot.follow_ups import post_due_follow_ups
+    from bot.settings import Settings
+    from bot.teams.app import TeamsSender
+    from bot.teams.posting import TeamsFollowUpPoster
+
+    server = start_teams()
+    _interview(server, INTERVIEW_ANSWERS)
+    [use_case] = server.advisor.use_cases()
+    chat = personal_message(server.connector.url)["conversation"]["id"]
+    sender = TeamsSender(Settings())
+
+    def run_follow_ups(days: int) -> list[int]:
+        async def run() -> list[int]:
+            poster = TeamsFollowUpPoster(sender, asyncio.get_running_loop())
+            return await asyncio.to_thread(
+                post_due_follow_ups,
+                server.advisor.sessions,
+                poster,
+                platform=Platform.TEAMS,
+                now=datetime.now(UTC) + timedelta(days=days),
+            )
+
+        return asyncio.run(run())
+
+    server.connector.reset()
+    assert run_follow_ups(29) == []
+    assert len(run_follow_ups(31)) == 1
+    assert run_follow_ups(31) == []  # once, however often the scheduler ticks
+    [posted] = server.connector.sent()
+    assert posted.conversation == chat and "30d follow-up" in posted.shown()
+    [card] = posted.cards()
+    statuses = {action["data"]["status"] for action in card["actions"]}
+    assert {"live", "stalled"} <= statuses
+
+    [thanks] = server.click({"mlops": "follow_up", "status": "stalled"})
+    assert "Thanks, recorded: pilot status" in thanks.shown()
+    updated = server.advisor.use_case(use_case.id)
+    assert updated.proposal.pilot_status.value == "stalled"
+    assert len(server.advisor.history(use_case.id)) == 2  # re-assessed, history kept
+    [closed] = server.click({"mlops": "follow_up", "status": "live"})
+    assert "answered already" in closed.shown()
+
+    # The 90-day one is answered in words: they go into the notes, with the value named.
+    assert len(run_follow_ups(91)) == 1
+    [noted] = server.say("Live since March, it saves about €40k a year")
+    assert "realised value" in noted.shown()
+    notes = server.advisor.use_case(use_case.id).proposal.notes
+    assert "Live since March" in notes
+    [idle] = server.say("anything else?")
+    assert "mlops-check" in idle.shown()  # no open follow-up left: back to the usual hint
