@@ -30,7 +30,6 @@ __all__ = [
     "typed",
     "use_case_list_text",
     "verdict_card",
-    "verdict_summary",
 ]
 
 CARD_CONTENT_TYPE: Final = "application/vnd.microsoft.card.adaptive"
@@ -124,19 +123,6 @@ def question_card(
         _submit(label, **{ACTION_KEY: ACTION_ANSWER, "value": value}) for label, value in shown
     ]
     return _card(body, actions)
-
-
-def verdict_summary(title: str, assessment: Assessment, *, use_case_id: int | None = None) -> str:
-    """The verdict in one line: the card's notification text and what screen readers say."""
-    scores = assessment.scores
-    flags = ", ".join(flag.value for flag in assessment.flags) or "none"
-    number = "" if use_case_id is None else f" (#{use_case_id})"
-    return clip(
-        f"{assessment.tier.label}{number}: {typed(title, _TITLE_MAX)}. "
-        f"Business case {scores.business_case}/100, MLOps need {scores.mlops_need}/100, "
-        f"readiness {scores.readiness}/100. Flags: {flags}.",
-        _TEXT_MAX,
-    )
 
 
 def verdict_card(
