@@ -8,11 +8,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Column, Engine, Table, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["DEFAULT_DATABASE_URL", "default_database_url", "make_engine", "make_session_factory"]
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "as_utc",
+    "default_database_url",
+    "insert_on_conflict",
+    "make_engine",
+    "make_session_factory",
+]
 
 DEFAULT_DATABASE_URL: Final = "sqlite:///./data/mlops-advisor.db"
 # Long enough to ride out another replica's write transaction, short enough to surface a deadlock.
@@ -81,3 +90,30 @@ def as_utc(moment: datetime) -> datetime:
     if moment.utcoffset() is None:
         raise ValueError(f"naive datetime {moment.isoformat()}: pass an aware one (UTC)")
     return moment.astimezone(UTC)
+
+
+def insert_on_conflict(
+    session: Session,
+    table: Table,
+    values: Mapping[str, Any],
+    keys: list[Column[Any]],
+    *,
+    update: Mapping[str, Any] | None = None,
+) -> Any:
+    """INSERT ... ON CONFLICT (`keys`) DO NOTHING, or DO UPDATE SET `update`, for the session's
+    dialect (PostgreSQL or SQLite); the caller adds RETURNING and executes it.
+
+    Used instead of catching IntegrityError: a failed INSERT would abort the whole PostgreSQL
+    transaction, and the caller's other work with it.
+    """
+    dialect = session.get_bind().dialect.name
+    insert: Any
+    if dialect == "postgresql":
+        insert = postgresql_insert(table).values(dict(values))
+    elif dialect == "sqlite":
+        insert = sqlite_insert(table).values(dict(values))
+    else:
+        raise NotImplementedError(f"no INSERT ... ON CONFLICT for the {dialect} dialect")
+    if update is None:
+        return insert.on_conflict_do_nothing(index_elements=keys)
+    return insert.on_conflict_do_update(index_elements=keys, set_=dict(update))

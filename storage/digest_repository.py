@@ -11,8 +11,6 @@ from datetime import datetime, time, timedelta
 from typing import Any, Final
 
 from sqlalchemy import Row, Table, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from advisor.schedule import (
@@ -24,7 +22,7 @@ from advisor.schedule import (
     parse_channel_id,
     parse_time_zone,
 )
-from storage.database import as_utc
+from storage.database import as_utc, insert_on_conflict
 from storage.models import DigestClaimRow, DigestSubscriptionRow
 
 __all__ = [
@@ -83,15 +81,7 @@ def subscribe(
         **schedule,
     }
     keys = [_subscriptions.c.workspace_id, _subscriptions.c.channel_id]
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        pg = postgresql_insert(_subscriptions).values(values)
-        statement: Any = pg.on_conflict_do_update(index_elements=keys, set_=schedule)
-    elif dialect == "sqlite":
-        lite = sqlite_insert(_subscriptions).values(values)
-        statement = lite.on_conflict_do_update(index_elements=keys, set_=schedule)
-    else:
-        raise NotImplementedError(f"no INSERT ... ON CONFLICT for the {dialect} dialect")
+    statement = insert_on_conflict(session, _subscriptions, values, keys, update=schedule)
     row = session.connection().execute(statement.returning(*_subscriptions.c)).one()
     return _subscription(row)
 
@@ -227,15 +217,7 @@ def mark_posted(
 
 def _insert_claim(session: Session, values: dict[str, Any]) -> DigestClaim | None:
     keys = [_claims.c.subscription_id, _claims.c.period_key]
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        pg = postgresql_insert(_claims).values(values)
-        statement: Any = pg.on_conflict_do_nothing(index_elements=keys)
-    elif dialect == "sqlite":
-        lite = sqlite_insert(_claims).values(values)
-        statement = lite.on_conflict_do_nothing(index_elements=keys)
-    else:
-        raise NotImplementedError(f"no INSERT ... ON CONFLICT for the {dialect} dialect")
+    statement = insert_on_conflict(session, _claims, values, keys)
     row = session.connection().execute(statement.returning(*_claims.c)).one_or_none()
     return None if row is None else _claim(row)
 

@@ -13,12 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import Row, Table, func, select, true, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from advisor.portfolio import Platform, UseCaseStatus
-from storage.database import as_utc
+from storage.database import as_utc, insert_on_conflict
 from storage.models import AssessmentRow, FollowUpRow, UseCaseRow
 
 __all__ = [
@@ -134,14 +132,7 @@ def claim_follow_up(
         "claimed_at": now,
     }
     keys = [_follow_ups.c.use_case_id, _follow_ups.c.due_key]
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql_insert(_follow_ups).values(values)
-    elif dialect == "sqlite":
-        statement = sqlite_insert(_follow_ups).values(values)
-    else:
-        raise NotImplementedError(f"no INSERT ... ON CONFLICT for the {dialect} dialect")
-    statement = statement.on_conflict_do_nothing(index_elements=keys)
+    statement = insert_on_conflict(session, _follow_ups, values, keys)
     row = session.connection().execute(statement.returning(*_follow_ups.c)).one_or_none()
     if row is not None:
         return _follow_up(row)

@@ -23,10 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.dml import ReturningInsert
 
 from advisor.assessment import Assessment
 from advisor.portfolio import (
@@ -39,7 +36,7 @@ from advisor.portfolio import (
     UseCaseStatus,
 )
 from advisor.proposal import Proposal
-from storage.database import as_utc
+from storage.database import as_utc, insert_on_conflict
 from storage.errors import StaleSessionError, UnknownUseCaseError
 from storage.models import (
     AssessmentRow,
@@ -552,18 +549,8 @@ def _audit(
 def _insert_unless_present(
     session: Session, table: Table, values: dict[str, Any], unique_column: str
 ) -> bool:
-    # INSERT ... ON CONFLICT DO NOTHING instead of catching IntegrityError: a failed INSERT would
-    # abort the whole PostgreSQL transaction, and the caller's other work with it. RETURNING says
-    # whether a row went in; rowcount is not reliable once the dialect adds its own RETURNING.
-    dialect = session.get_bind().dialect.name
+    # RETURNING says whether a row went in; rowcount is not reliable once the dialect adds its
+    # own RETURNING.
     key = table.c[unique_column]
-    statement: ReturningInsert[Any]
-    if dialect == "postgresql":
-        on_postgresql = postgresql_insert(table).values(values)
-        statement = on_postgresql.on_conflict_do_nothing(index_elements=[key]).returning(key)
-    elif dialect == "sqlite":
-        on_sqlite = sqlite_insert(table).values(values)
-        statement = on_sqlite.on_conflict_do_nothing(index_elements=[key]).returning(key)
-    else:
-        raise NotImplementedError(f"no INSERT ... ON CONFLICT for the {dialect} dialect")
+    statement = insert_on_conflict(session, table, values, [key]).returning(key)
     return session.connection().execute(statement).first() is not None
