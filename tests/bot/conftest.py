@@ -47,6 +47,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A URL to a fresh SQLite file, for tests that need no PostgreSQL variant."""
+    return f"sqlite:///{tmp_path / 'advisor.db'}"
+
+
+@pytest.fixture
+def plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Command output as a test reads it: wide enough that titles are not wrapped, no colour
+    forced in from the environment, and no DATABASE_URL from the machine running the tests."""
+    monkeypatch.setenv("COLUMNS", "200")
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
 def migrated_url(database_url: str) -> str:
     """`database_url` with the schema at head, as `mlops-advisor db upgrade` leaves it."""
     upgrade(database_url)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -16,16 +15,7 @@ from storage import list_subscriptions, make_engine, make_session_factory
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "200")
-    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'digests.db'}"
+pytestmark = pytest.mark.usefixtures("plain_terminal")
 
 
 def cli(url: str, *args: str) -> Result:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from samples import GOOD
 from typer.testing import CliRunner, Result
 
 from advisor import AuditAction, parse_proposal
@@ -14,23 +15,6 @@ from storage import audit_entries, make_engine, make_session_factory
 
 runner = CliRunner()
 
-GOOD = {
-    "title": "Invoice coding assistant",
-    "problem": "Clerks assign general-ledger codes to 3,000 invoices a week by hand.",
-    "origin": "vendor_pitch",
-    "business_owner": "Finance operations lead",
-    "kpi": "Invoices coded without correction",
-    "annual_value_eur": 90_000,
-    "annual_cost_eur": 25_000,
-    "new_data_per_week": 3000,
-    "retraining": "monthly",
-    "serving": "batch",
-    "ml_engineers": 0,
-    "data_scientists": 1,
-    "security_gaps": False,
-    "data_access": True,
-    "operating_plan": "Finance systems analyst runs it monthly and reviews the error report.",
-}
 OTHER = {
     "title": "Churn early warning",
     "problem": "Our competitors launched AI assistants and we cannot afford to fall behind.",
@@ -41,17 +25,7 @@ OTHER = {
 INJECTED = "\x1b]8;;http://x\x1b\\Click me\x1b]8;;\x1b\\ [bold]x[/bold] \u202e"
 
 
-@pytest.fixture(autouse=True)
-def _plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Wide enough that titles are not wrapped, and no colour forced in from the environment.
-    monkeypatch.setenv("COLUMNS", "200")
-    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'portfolio.db'}"
+pytestmark = pytest.mark.usefixtures("plain_terminal")
 
 
 def cli(url: str, *args: str, input: str | None = None) -> Result:
