@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from advisor import ChartPoint, DigestData, DigestItem, RiskItem, Tier
-from bot.neutralise import clip, for_slack, for_teams, for_terminal
+from bot.neutralise import clip, for_slack, for_teams, for_terminal, typed_line
 from bot.slack.blocks import (
     FIELD_TEXT_MAX,
     HEADER_TEXT_MAX,
@@ -344,15 +344,15 @@ def _environment(typed: Callable[[str, int], str], links: Mapping[int, str]) -> 
 
 
 def _slack_typed(text: str, limit: int) -> str:
-    return clip(" ".join(for_slack(text).split()), limit)
+    return typed_line(text, limit, for_slack)
 
 
 def _terminal_typed(text: str, limit: int) -> str:
-    return clip(" ".join(for_terminal(text).split()), limit)
+    return typed_line(text, limit, for_terminal)
 
 
 def _teams_typed(text: str, limit: int) -> str:
-    return clip(" ".join(for_teams(text).split()), limit)
+    return typed_line(text, limit, for_teams)
 
 
 def _blocks(

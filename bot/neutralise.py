@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Final
 
-__all__ = ["TRUNCATED", "clip", "for_slack", "for_teams", "for_terminal", "from_slack_event"]
+__all__ = [
+    "TRUNCATED",
+    "clip",
+    "for_slack",
+    "for_teams",
+    "for_terminal",
+    "from_slack_event",
+    "typed_line",
+]
 
 TRUNCATED: Final = "… (truncated)"
 
@@ -109,3 +118,11 @@ def clip(text: str, limit: int, note: str = TRUNCATED) -> str:
     if bracket != -1 and ">" not in head[bracket:] and _TOKEN_START.match(text, bracket):
         head = head[:bracket]
     return head.rstrip().rstrip(_DANGLING) + note
+
+
+def typed_line(text: str, limit: int, neutralise: Callable[[str], str], empty: str = "") -> str:
+    """A person's words for a line of a message: neutralised for the medium (`for_slack`,
+    `for_teams`, `for_terminal`), whitespace collapsed (a newline in a title or a quote would
+    break the line it sits in, or fake a new one), clipped to `limit`; `empty` if nothing is left.
+    """
+    return clip(" ".join(neutralise(text).split()), limit) or empty

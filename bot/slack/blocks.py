@@ -26,7 +26,7 @@ from slack_sdk.models.metadata import Metadata
 from slack_sdk.models.views import View
 
 from advisor import Assessment, PortfolioSummary, Question, Tier, UseCase
-from bot.neutralise import TRUNCATED, clip, for_slack
+from bot.neutralise import TRUNCATED, clip, for_slack, typed_line
 
 __all__ = [
     "ANSWER_ACTION_PREFIX",
@@ -475,9 +475,9 @@ def _plain(text: str, limit: int, note: str = TRUNCATED) -> PlainTextObject:
 
 
 def _typed(text: str, limit: int, empty: str = "(untitled)") -> str:
-    # A person's words on one line, neutralised and clipped; Slack rejects an empty text object,
-    # and a title of nothing but control characters or bidi overrides is empty once neutralised.
-    return clip(_one_line(for_slack(text)), limit) or empty
+    # Slack rejects an empty text object, and a title of nothing but control characters or bidi
+    # overrides is empty once neutralised.
+    return typed_line(text, limit, for_slack, empty)
 
 
 def _one_line(text: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from advisor import Assessment, PilotStatus, Question, UseCase
-from bot.neutralise import clip, for_teams
+from bot.neutralise import clip, for_teams, typed_line
 
 __all__ = [
     "ACTION_ANSWER",
@@ -53,7 +53,7 @@ _SIGNALS_MAX: Final = 25
 
 def typed(text: str, limit: int, empty: str = "(untitled)") -> str:
     """A person's words on one line, neutralised for Teams and clipped."""
-    return clip(" ".join(for_teams(text).split()), limit) or empty
+    return typed_line(text, limit, for_teams, empty)
 
 
 def _card(
