@@ -661,10 +661,11 @@ class _Conversation:
     ) -> None:
         assert use_case.latest is not None  # stored with its assessment, in one transaction
         assessment = use_case.latest.assessment
+        text = verdict_text(use_case.title, assessment)
         await client.chat_postMessage(
             channel=thread.channel,
             thread_ts=thread.root_ts,
-            text=verdict_text(use_case.title, assessment),
+            text=text,
             blocks=[
                 b.to_dict()
                 for b in verdict_blocks(use_case.title, assessment, use_case_id=use_case.id)
@@ -675,7 +676,7 @@ class _Conversation:
         await client.chat_update(
             channel=thread.channel,
             ts=thread.root_ts,
-            text=verdict_text(use_case.title, assessment),
+            text=text,
             blocks=[
                 b.to_dict()
                 for b in root_blocks(
