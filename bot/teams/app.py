@@ -187,6 +187,8 @@ class TeamsSender:
 
     async def initialize(self) -> None:
         """Set up the SDK (token validation, the messaging route); once, on the serving loop."""
+        if self._initialized:
+            return  # every request and send asks: no lock once it is done
         async with self._ready:
             if not self._initialized:
                 await self.app.initialize()
