@@ -16,6 +16,15 @@ from storage.digest_repository import (
     unsubscribe,
 )
 from storage.errors import StaleSessionError, StorageError, UnknownUseCaseError
+from storage.inbox import (
+    InboxEvent,
+    finish_inbox_event,
+    forget_inbox_events,
+    mark_inbox_event_applied,
+    receive_inbox_event,
+    take_next_inbox_event,
+    waiting_inbox_threads,
+)
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.repository import (
     NEW_SESSION,
@@ -32,6 +41,7 @@ from storage.repository import (
     load_session,
     save_session,
     session_status,
+    session_use_case_id,
     set_status,
     update_proposal,
 )
@@ -39,6 +49,7 @@ from storage.repository import (
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "NEW_SESSION",
+    "InboxEvent",
     "StaleSessionError",
     "StorageError",
     "UnknownUseCaseError",
@@ -51,7 +62,9 @@ __all__ = [
     "current_revision",
     "default_database_url",
     "delete_use_case",
+    "finish_inbox_event",
     "forget_events",
+    "forget_inbox_events",
     "get_claim",
     "get_use_case",
     "head_revision",
@@ -61,13 +74,18 @@ __all__ = [
     "load_session",
     "make_engine",
     "make_session_factory",
+    "mark_inbox_event_applied",
     "mark_posted",
+    "receive_inbox_event",
     "save_session",
     "session_status",
+    "session_use_case_id",
     "set_status",
     "skip_period",
     "subscribe",
+    "take_next_inbox_event",
     "unsubscribe",
     "update_proposal",
     "upgrade",
+    "waiting_inbox_threads",
 ]

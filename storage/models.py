@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -32,6 +33,7 @@ __all__ = [
     "DigestClaimRow",
     "DigestSubscriptionRow",
     "FollowUpRow",
+    "InboxEventRow",
     "InterviewSessionRow",
     "ProcessedEventRow",
     "UTCDateTime",
@@ -154,6 +156,31 @@ class ProcessedEventRow(Base):
 
     event_id: Mapped[str] = mapped_column(String(_ID_LENGTH), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class InboxEventRow(Base):
+    """A platform request written down before it is acknowledged, so that no acknowledged
+    answer is lost; processed in `id` order per thread, then kept a while as a retry's claim."""
+
+    __tablename__ = "inbox_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The platform's own id of the delivery (an event id, a trigger id): its uniqueness is the
+    # claim that turns a retry or a replay into a no-op.
+    delivery_key: Mapped[str] = mapped_column(String(_ID_LENGTH), unique=True)
+    thread_key: Mapped[str] = mapped_column(String(_ID_LENGTH))
+    # The platform's own time of the request (Slack's message ts), which orders a thread's
+    # requests even when the network delivers them the other way round.
+    sent_ts: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set in the transaction that applied the request's change (an answer), so a takeover after
+    # a crash replies without applying it twice.
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    __table_args__ = (Index("ix_inbox_events_thread_key_sent_ts", "thread_key", "sent_ts", "id"),)
 
 
 class AuditEntryRow(Base):

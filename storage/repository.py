@@ -61,6 +61,7 @@ __all__ = [
     "load_session",
     "save_session",
     "session_status",
+    "session_use_case_id",
     "set_status",
     "update_proposal",
 ]
@@ -348,6 +349,13 @@ def session_status(session: Session, key: str) -> SessionStatus | None:
         select(InterviewSessionRow.status).where(InterviewSessionRow.key == key)
     ).scalar_one_or_none()
     return None if status is None else SessionStatus(status)
+
+
+def session_use_case_id(session: Session, key: str) -> int | None:
+    """The use case a finished interview under `key` was stored as, if any."""
+    return session.execute(
+        select(InterviewSessionRow.use_case_id).where(InterviewSessionRow.key == key)
+    ).scalar_one_or_none()
 
 
 def save_session(
