@@ -42,19 +42,27 @@ from advisor import (
 from advisor.proposal import MAX_TEXT_LENGTH
 from storage import (
     NEW_SESSION,
+    InboxEvent,
     StaleSessionError,
     add_assessment,
     assessment_history,
     claim_event,
     create_use_case,
     delete_use_case,
+    finish_inbox_event,
+    forget_inbox_events,
     get_use_case,
     import_use_cases,
     list_use_cases,
     load_session,
+    mark_inbox_event_applied,
+    receive_inbox_event,
     save_session,
     session_status,
+    session_use_case_id,
+    take_next_inbox_event,
     update_proposal,
+    waiting_inbox_threads,
 )
 
 __all__ = ["Advisor", "FormSession", "Place", "Proposer", "Turn", "utc_now"]
@@ -64,6 +72,9 @@ logger = logging.getLogger(__name__)
 # Two replicas answering the same interview at once: the loser reloads and applies its answer to
 # the winner's state. More than a few collisions in a row means something else is wrong.
 _SAVE_ATTEMPTS: Final = 3
+# Processed requests stay in the inbox as claims against late retries (Slack retries for about
+# five minutes), then go: they hold what people typed.
+_INBOX_KEPT: Final = timedelta(days=1)
 
 
 def utc_now() -> datetime:
@@ -139,15 +150,12 @@ class Advisor:
     def current(self, key: str) -> Step:
         """The question an interview is waiting on; a new interview if none is under way."""
         with self._sessions.begin() as session:
-            loaded = load_session(session, key)
             # A finished or cancelled interview under the same key (a Teams chat is one long
             # conversation) is not resumed: a new one starts, active.
-            if loaded is not None and session_status(session, key) is SessionStatus.ACTIVE:
-                state = InterviewState.model_validate(loaded[0])
-                if state.current is not None:
-                    question = self.catalogue.question(state.current, self.policy)
-                    if question is not None:
-                        return Ask(question=question, state=state)
+            waiting = self._open_step(session, key)
+            if waiting is not None:
+                return waiting
+            loaded = load_session(session, key)
             first = start(self.catalogue)
             save_session(
                 session,
@@ -159,15 +167,29 @@ class Advisor:
             )
             return first
 
-    def answer(self, key: str, text: str, *, proposer: Proposer, place: Place) -> Turn:
+    def answer(
+        self,
+        key: str,
+        text: str,
+        *,
+        proposer: Proposer,
+        place: Place,
+        inbox_event: int | None = None,
+    ) -> Turn:
         """Apply one answer to the interview under `key`, saved before this returns.
 
         When the answer finishes the interview, the proposal is assessed and stored as a use
-        case in the same transaction, so a verdict is never shown without being kept.
+        case in the same transaction, so a verdict is never shown without being kept. An answer
+        that came through the inbox (`inbox_event`) is applied once: taken over after a crash
+        that cut its reply short, it changes nothing and the turn repeats the open question.
         """
         for attempt in range(1, _SAVE_ATTEMPTS + 1):
             try:
                 with self._sessions.begin() as session:
+                    if inbox_event is not None and not mark_inbox_event_applied(
+                        session, inbox_event, self._clock()
+                    ):
+                        return self._replayed_turn(session, key)
                     return self._answer(session, key, text, proposer, place)
             except StaleSessionError:
                 if attempt == _SAVE_ATTEMPTS:
@@ -227,6 +249,32 @@ class Advisor:
         stored = get_use_case(session, created.id)
         assert stored is not None  # created in this very transaction
         return stored
+
+    def _open_step(self, session: Session, key: str) -> Ask | None:
+        """The question the interview under `key` waits on; None when it waits on none."""
+        loaded = load_session(session, key)
+        if loaded is None or session_status(session, key) is not SessionStatus.ACTIVE:
+            return None
+        state = InterviewState.model_validate(loaded[0])
+        question = (
+            None if state.current is None else self.catalogue.question(state.current, self.policy)
+        )
+        return None if question is None else Ask(question=question, state=state)
+
+    def _replayed_turn(self, session: Session, key: str) -> Turn:
+        """The turn an answer already applied led to, told again: the open question, the
+        verdict, or the cancellation."""
+        waiting = self._open_step(session, key)
+        if waiting is not None:
+            return Turn(step=waiting)
+        loaded = load_session(session, key)
+        assert loaded is not None  # the answer was applied to it
+        state = InterviewState.model_validate(loaded[0])
+        use_case_id = session_use_case_id(session, key)
+        use_case = None if use_case_id is None else get_use_case(session, use_case_id)
+        if use_case is None:  # cancelled (or the check deleted since)
+            return Turn(step=Cancelled(state=state))
+        return Turn(step=Done(proposal=use_case.proposal, state=state), use_case=use_case)
 
     def is_active(self, key: str) -> bool:
         """Whether an interview under `key` is waiting for an answer (not finished, cancelled,
@@ -309,6 +357,53 @@ class Advisor:
         """True the first time a platform event is seen; False for its retries, on any replica."""
         with self._sessions.begin() as session:
             return claim_event(session, event_id, self._clock())
+
+    # The inbox (storage.inbox): requests stored before they are acknowledged ------------------
+
+    def receive(
+        self,
+        delivery_key: str,
+        thread_key: str,
+        sent_ts: str,
+        payload: dict[str, Any],
+        *,
+        abandoned: Callable[[], bool] = lambda: False,
+    ) -> int | None:
+        """Store a request before it is acknowledged: its inbox id, or None for a retry or a
+        replay of one stored before.
+
+        `abandoned` is asked just before the commit: a caller that stopped waiting (the database
+        was too slow to acknowledge in time) must not find the request stored later behind its
+        back, to be processed beside the one the person sends again.
+        """
+        with self._sessions.begin() as session:
+            event_id = receive_inbox_event(
+                session, delivery_key, thread_key, sent_ts, payload, now=self._clock()
+            )
+            if abandoned():
+                raise TimeoutError("the request was given up before it was stored")
+        return event_id
+
+    def take_next(self, thread_key: str, *, stale_after: timedelta) -> InboxEvent | None:
+        """Claim the thread's oldest unprocessed request, unless another worker holds it."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            return take_next_inbox_event(session, thread_key, now, stale_before=now - stale_after)
+
+    def finish(self, event_id: int) -> None:
+        """Mark an inbox request processed."""
+        with self._sessions.begin() as session:
+            finish_inbox_event(session, event_id, self._clock())
+
+    def waiting_threads(self, *, unclaimed_for: timedelta, stale_after: timedelta) -> list[str]:
+        """Threads whose requests nobody processes (their process died); drops processed
+        requests older than a day on the way, as no platform retries that late."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            forget_inbox_events(session, before=now - _INBOX_KEPT)
+            return waiting_inbox_threads(
+                session, received_before=now - unclaimed_for, stale_before=now - stale_after
+            )
 
     def ping(self) -> bool:
         """Whether the database answers."""
