@@ -12,6 +12,8 @@ import pydantic_settings
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.request_body import DEFAULT_MAX_REQUEST_BYTES
+
 __all__ = ["Settings", "SettingsError", "load_settings"]
 
 # Member ids: U… in ordinary workspaces, W… in Enterprise Grid. A display name or an "@name"
@@ -102,6 +104,8 @@ class Settings(BaseSettings):
     slack_client_id: str | None = None
     slack_client_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Bodies over this are refused (413) before they are read: no answer is that long.
+    mlops_advisor_max_request_bytes: int = Field(default=DEFAULT_MAX_REQUEST_BYTES, gt=0)
     database_url: str | None = None
     # NoDecode: pydantic-settings would parse a set from the environment as JSON; admins write
     # "U1,U2", which the validator below splits.
