@@ -104,10 +104,13 @@ def serve_command(
                 AsyncSocketModeHandler,
             )
 
+            from bot.slack.server import inbox_sweeper  # noqa: PLC0415
+
             assert slack_app is not None and settings.slack_app_token is not None  # checked above
             handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
             serving = handler.start_async()  # type: ignore[no-untyped-call]
-            asyncio.run(_with_scheduler(serving, scheduler))
+            jobs = [job for job in (scheduler, inbox_sweeper(slack_app, advisor)) if job]
+            asyncio.run(_with_jobs(serving, jobs))
             return
         import uvicorn  # noqa: PLC0415
 
@@ -116,7 +119,7 @@ def serve_command(
         # No access log: a line per Slack request costs ack latency and says little; errors and
         # the listeners' own logging still go out.
         uvicorn.run(
-            create_web_app(slack_app, advisor, scheduler=scheduler, teams=teams),
+            create_web_app(slack_app, advisor, scheduler=scheduler, teams=teams, settings=settings),
             host=host,
             port=port,
             log_level="info",
@@ -159,16 +162,15 @@ def _digest_scheduler(
     )
 
 
-async def _with_scheduler(serving: Awaitable[None], scheduler: Scheduler | None) -> None:
-    """Run `serving` with the scheduler started on its event loop, and shut down after."""
-    if scheduler is None:
-        await serving
-        return
-    scheduler.start()
+async def _with_jobs(serving: Awaitable[None], jobs: list[Scheduler]) -> None:
+    """Run `serving` with the jobs started on its event loop, and shut down after."""
+    for job in jobs:
+        job.start()
     try:
         await serving
     finally:
-        scheduler.shutdown(wait=False)
+        for job in jobs:
+            job.shutdown(wait=False)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.kwargs_injection.async_args import AsyncArgs
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -74,6 +74,7 @@ from bot.slack.form import (
     page_questions,
     submit_page,
 )
+from bot.slack.inbox import INBOX_EVENT, InboxMiddleware, InboxProcessor, is_answer
 from storage import NEW_SESSION
 
 if TYPE_CHECKING:
@@ -98,6 +99,14 @@ _CANNOT_POST_TEXT: Final = (
 _APOLOGY: Final = (
     "Sorry, something went wrong on my side. Your answers so far are saved: reply in the "
     "thread to carry on, or try again in a minute."
+)
+_NOT_STORED: Final = (
+    "Sorry, I could not take that just now: my database is not answering. Nothing of it was "
+    "kept: please send it again in a minute."
+)
+_FILES: Final = (
+    "I read typed answers only, not files: type your answer in this thread (a file's "
+    "message counts when it has text)."
 )
 _FORM_CANNOT_POST_TEXT: Final = (
     "I can't post in the channel where you opened the form, so your check is here instead. "
@@ -178,6 +187,8 @@ def create_slack_app(
     conversation = _Conversation(
         advisor, settings.mlops_advisor_admins, workspace_scoped=settings.oauth
     )
+    inbox = InboxMiddleware(InboxProcessor(app, advisor), advisor, conversation.apologise_unstored)
+    app.use(inbox.store_first)
     after_ack = conversation.after_ack
     app.command(COMMAND)(after_ack(conversation.on_command))
     app.event("message")(after_ack(conversation.on_message))
@@ -249,8 +260,15 @@ class _Conversation:
 
         async def acknowledge_then_work(args: AsyncArgs) -> None:
             await args.ack()
-            work = listener(**{name: getattr(args, name) for name in wanted})
-            self._spawn(self._reported(work, args.body, args.client))
+            work = self._reported(
+                listener(**{name: getattr(args, name) for name in wanted}), args.body, args.client
+            )
+            if args.context.get(INBOX_EVENT) is None:
+                self._spawn(work)
+            else:
+                # From the inbox, acknowledged long ago: the inbox waits for the work to be done
+                # before it takes the thread's next request.
+                await work
 
         return acknowledge_then_work
 
@@ -494,29 +512,33 @@ class _Conversation:
     # Replies in a thread -------------------------------------------------------------------
 
     async def on_message(
-        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
-        # Bots (the advisor included), edits and deletions are not answers.
-        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
-            return
-        root_ts = event.get("thread_ts")
-        if not root_ts or root_ts == event.get("ts"):
+        # Bots (the advisor included), edits and deletions are not answers. Retries of an
+        # answer never get here: the inbox took the first delivery and drops the others.
+        if not is_answer(event):
             return
         thread = _Thread(
             team=body.get("team_id") or event.get("team", ""),
             channel=event["channel"],
-            root_ts=root_ts,
+            root_ts=event["thread_ts"],
             proposer=event["user"],
         )
         # Only the proposer's interview listens; other people's replies are theirs to make.
         if not await _work(self._advisor.is_active, thread.key):
             await self._follow_up_reply(event, body, client, thread)
             return
-        # Slack retries an event it thinks was lost; a retry may land on another replica.
-        event_id = body.get("event_id")
-        if event_id and not await _work(self._advisor.first_delivery, event_id):
+        text = from_slack_event(event.get("text") or "")
+        if not text.strip() and event.get("files"):
+            await client.chat_postEphemeral(
+                channel=thread.channel, user=thread.proposer, thread_ts=thread.root_ts, text=_FILES
+            )
             return
-        turn = await _work(self._answer, thread, from_slack_event(event.get("text") or ""))
+        turn = await _work(self._answer, thread, text, context.get(INBOX_EVENT))
         await self._post_step(client, thread, turn)
 
     async def on_button(
@@ -630,9 +652,13 @@ class _Conversation:
             text=changed_line(before, use_case.latest.assessment.tier, said),
         )
 
-    def _answer(self, thread: _Thread, text: str) -> Turn:
+    def _answer(self, thread: _Thread, text: str, inbox_event: int | None = None) -> Turn:
         return self._advisor.answer(
-            thread.key, text, proposer=Proposer(id=thread.proposer), place=thread.place
+            thread.key,
+            text,
+            proposer=Proposer(id=thread.proposer),
+            place=thread.place,
+            inbox_event=inbox_event,
         )
 
     async def _post_step(self, client: AsyncWebClient, thread: _Thread, turn: Turn) -> None:
@@ -878,12 +904,23 @@ class _Conversation:
         except Exception:  # the apology is a courtesy: its own failure must not hide the first
             logger.exception("could not tell the user about the failure")
 
-    async def _apologise(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def apologise_unstored(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """Tell the person their request could not be stored (the database is down or silent)."""
+        try:
+            await self._apologise(body, client, text=_NOT_STORED)
+        except Exception:
+            logger.exception("could not tell the user that their request was not stored")
+
+    async def _apologise(
+        self, body: dict[str, Any], client: AsyncWebClient, *, text: str = _APOLOGY
+    ) -> None:
+        # Only ever for a request whose signature was checked (bot.slack.server): the
+        # response_url and the channel are Slack's, not an attacker's.
         response_url = body.get("response_url")
         if response_url:
             from slack_sdk.webhook.async_client import AsyncWebhookClient  # noqa: PLC0415
 
-            await AsyncWebhookClient(response_url).send(text=_APOLOGY, response_type="ephemeral")
+            await AsyncWebhookClient(response_url).send(text=text, response_type="ephemeral")
             return
         event = body.get("event") or {}
         channel = event.get("channel") or (body.get("channel") or {}).get("id")
@@ -892,7 +929,7 @@ class _Conversation:
             await client.chat_postEphemeral(
                 channel=channel,
                 user=user,
-                text=_APOLOGY,
+                text=text,
                 thread_ts=event.get("thread_ts") or (body.get("message") or {}).get("thread_ts"),
             )
 
