@@ -18,6 +18,7 @@ or the general `reply_next`. `set_reply` replaces a method's answer for good.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import hmac
 import itertools
@@ -837,7 +838,7 @@ class ServedApp:
     """An ASGI app on a real uvicorn server on 127.0.0.1 (a free port), in a background thread,
     as Slack's requests reach it in production."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, lifespan: str = "off") -> None:
         import socket
 
         import uvicorn
@@ -845,7 +846,7 @@ class ServedApp:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [listener]}, daemon=True
         )
@@ -876,6 +877,15 @@ class Server:
             headers=request.headers(**header_options),
             timeout=10,
         )
+
+    def settled(self, timeout: float = 10) -> None:
+        """Wait until every request the app acknowledged is processed (its inbox is empty)."""
+        deadline = time.monotonic() + timeout
+        while self.advisor.waiting_threads(
+            unclaimed_for=datetime.timedelta(0), stale_after=datetime.timedelta(0)
+        ):
+            assert time.monotonic() < deadline, "acknowledged requests still unprocessed"
+            time.sleep(0.01)
 
     def command(self, text: str = "", **options: Any) -> httpx.Response:
         """`/mlops-check text`, its response_url on the double (recorded as `respond-…`)."""

@@ -161,10 +161,12 @@ def test_serve_wires_the_scheduler_unless_told_not_to(
     given: list[Any] = []
     real_create_web_app = bot.slack.server.create_web_app
 
-    def recording_create_web_app(*args: Any, scheduler: Any = None, teams: Any = None) -> Any:
+    def recording_create_web_app(
+        *args: Any, scheduler: Any = None, teams: Any = None, **kwargs: Any
+    ) -> Any:
         given.append(scheduler)
         assert teams is None  # no TEAMS_ settings: Teams is off
-        return real_create_web_app(*args, scheduler=scheduler, teams=teams)
+        return real_create_web_app(*args, scheduler=scheduler, teams=teams, **kwargs)
 
     monkeypatch.setattr(bot.slack.server, "create_web_app", recording_create_web_app)
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)

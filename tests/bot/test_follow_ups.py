@@ -117,6 +117,7 @@ def test_a_typed_answer_goes_to_the_notes_and_reassesses(
     use_case_id = store(server)
     # Before the follow-up is posted, the thread does not listen.
     server.post(message_event("too early", thread_ts=ROOT, user="U1ABC"))
+    server.settled()
     run(server)
     server.post(message_event("I am not the proposer", thread_ts=ROOT, user="U2ABC"))
     time.sleep(0.3)

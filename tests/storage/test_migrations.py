@@ -20,6 +20,7 @@ TABLES = {
     "assessments",
     "interview_sessions",
     "processed_events",
+    "inbox_events",
     "audit_log",
     "digest_subscriptions",
     "digest_claims",
