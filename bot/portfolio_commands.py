@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from advisor import Proposal, UseCase
+from advisor import Proposal, UseCase, parse_use_case_number
 from bot.command_support import (
     DatabaseUrlOption,
     PolicyOption,
@@ -41,6 +41,11 @@ __all__ = ["register"]
 _MAX_PROBLEMS_SHOWN: Final = 50
 _DEFAULT_LIST_LIMIT: Final = 50
 _PROPOSAL_COLUMNS: Final = tuple(name for name in Proposal.model_fields if name != "title")
+
+
+# A string, not an int: typer's int takes "١٢" and numbers beyond the database's id column,
+# which fail there as a database error instead of "no use case".
+UseCaseIdArgument = Annotated[str, typer.Argument(metavar="ID", help="The use case's id.")]
 
 
 class ExportFormat(StrEnum):
@@ -168,10 +173,11 @@ def list_command(
 
 
 def show_command(
-    use_case_id: Annotated[int, typer.Argument(metavar="ID", help="The use case's id.")],
+    typed_id: UseCaseIdArgument,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Show a use case: its proposal, its latest verdict and when it was assessed."""
+    use_case_id = _use_case_id(typed_id)
     with open_service(database_url) as advisor:
         use_case = advisor.use_case(use_case_id)
         history = advisor.history(use_case_id) if use_case else []
@@ -236,11 +242,12 @@ def export_command(
 
 
 def delete_command(
-    use_case_id: Annotated[int, typer.Argument(metavar="ID", help="The use case's id.")],
+    typed_id: UseCaseIdArgument,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Erase a use case with its answers and assessments; the audit log keeps only the fact."""
+    use_case_id = _use_case_id(typed_id)
     with open_service(database_url) as advisor:
         use_case = advisor.use_case(use_case_id)
         if use_case is None:
@@ -300,6 +307,16 @@ def _actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):  # no login name in the environment nor in the password database
         return "cli"
+
+
+def _use_case_id(typed: str) -> int:
+    """The id a person typed; exits as for an unknown use case if none can have it."""
+    number = parse_use_case_number(typed)
+    if number is None:
+        raise fail(f"not a use case id: {typed!r}; give its number, e.g. 12")
+    if number.id is None:
+        raise fail(f"no use case with id {number.typed}")
+    return number.id
 
 
 def _proposer(use_case: UseCase) -> str:

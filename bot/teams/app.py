@@ -41,6 +41,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from advisor import Ask, Cancelled, Done, PilotStatus, Platform, Reprompt, Step, UseCase
+from advisor.portfolio import parse_use_case_number
 from advisor.schedule import TEAMS_PREFIX, ScheduleError, schedule_from_words
 from bot.follow_ups import changed_line
 from bot.neutralise import for_teams
@@ -352,7 +353,7 @@ class TeamsBot:
             mine = await _work(self._advisor.use_cases, proposer_id=chat.user, limit=20)
             await ctx.send(_message(use_case_list_text(mine)))
         elif verb.lower() in {"show", "delete"}:
-            await self._show_or_delete(ctx, chat, verb.lower(), rest.strip().lstrip("#"))
+            await self._show_or_delete(ctx, chat, verb.lower(), rest)
         elif text.lower() in {"help", "?"}:
             await ctx.send(_message(help_text(in_channel=False)))
         elif not (text and await self._follow_up(ctx, chat, text=text)):
@@ -395,13 +396,14 @@ class TeamsBot:
     async def _show_or_delete(
         self, ctx: ActivityContext[MessageActivity], chat: _Chat, verb: str, argument: str
     ) -> None:
-        if not argument.isdigit():
+        number = parse_use_case_number(argument)
+        if number is None:
             await ctx.send(_message(f"Give the check's number, e.g. **{verb} 12**."))
             return
-        use_case = await _work(self._advisor.use_case, int(argument))
+        use_case = None if number.id is None else await _work(self._advisor.use_case, number.id)
         # Someone else's answers never leak: an unknown and a foreign check look the same.
         if use_case is None or use_case.proposer_id != chat.user:
-            await ctx.send(_message(f"You have no check #{argument}."))
+            await ctx.send(_message(f"You have no check #{number.typed}."))
             return
         if verb == "show":
             if use_case.latest is None:

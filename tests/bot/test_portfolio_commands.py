@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from samples import GOOD
+from samples import GOOD, NOT_A_CHECK, NOT_A_NUMBER
 from typer.testing import CliRunner, Result
 
 from advisor import AuditAction, parse_proposal
@@ -329,6 +329,21 @@ def test_delete_of_an_unknown_id(sqlite_url: str) -> None:
     result = cli(sqlite_url, "delete", "7", "--yes")
     assert result.exit_code == 2
     assert "no use case with id 7" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["show", "delete"])
+def test_an_id_no_use_case_can_have_is_a_clear_error(migrated_url: str, command: str) -> None:
+    confirmed = ["--yes"] if command == "delete" else []
+    for typed in NOT_A_CHECK:
+        result = cli(migrated_url, command, typed, *confirmed)
+        assert result.exit_code == 2, (typed, result.output)
+        assert result.stderr == f"mlops-advisor: no use case with id {typed.lstrip('#')}\n"
+    # "-3" is no id either, but the command line reads it as an option it does not know.
+    for typed in [typed for typed in NOT_A_NUMBER if not typed.startswith("-")]:
+        result = cli(migrated_url, command, typed, *confirmed)
+        assert result.exit_code == 2, (typed, result.output)
+        assert result.stderr.startswith("mlops-advisor: not a use case id: "), typed
+        assert len(result.stderr.splitlines()) == 1
 
 
 # --- what a person typed, and database errors --------------------------------------------------

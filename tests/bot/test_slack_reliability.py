@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+from samples import NOT_A_CHECK, NOT_A_NUMBER
 from slack_double import INTERVIEW_ANSWERS, ServedApp, Server, app_home_opened, message_event
 from slack_sdk.models.blocks import Block
 
@@ -164,3 +166,18 @@ def test_healthz_is_503_when_the_database_does_not_answer(slack_env: Any) -> Non
         finally:
             served.stop()
     assert response.status_code == 503
+
+
+def test_numbers_that_are_no_check_get_an_answer_and_log_no_error(
+    start_server: Callable[[], Server], caplog: pytest.LogCaptureFixture
+) -> None:
+    server = start_server()
+    typed = [(verb, text) for verb in ("show", "delete") for text in NOT_A_CHECK + NOT_A_NUMBER]
+    for count, (verb, text) in enumerate(typed, start=1):
+        assert server.command(f"{verb} {text}").status_code == 200
+        answer = responses(server, count)[-1]["text"]
+        if text in NOT_A_CHECK:
+            assert answer == f"You have no check #{text.lstrip('#')}.", (verb, text)
+        else:
+            assert answer == "Give the check's number, e.g. `show 12`.", (verb, text)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

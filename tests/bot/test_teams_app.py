@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import importlib.util
+import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from samples import NOT_A_CHECK, NOT_A_NUMBER
 from slack_double import INTERVIEW_ANSWERS
 from teams_double import (
     CHANNEL,
@@ -166,6 +168,20 @@ def test_list_show_and_delete_only_ones_own_checks(
     assert server.advisor.use_cases() == []
     [usage] = server.say("show it")
     assert "number" in usage.shown()
+
+
+def test_numbers_that_are_no_check_get_an_answer_and_log_no_error(
+    start_teams: Callable[[], TeamsServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    server = start_teams()
+    for verb in ("show", "delete"):
+        for text in NOT_A_CHECK:
+            [reply] = server.say(f"{verb} {text}")
+            assert reply.shown() == f"You have no check #{text.lstrip('#')}.", (verb, text)
+        for text in NOT_A_NUMBER:
+            [reply] = server.say(f"{verb} {text}")
+            assert reply.shown() == f"Give the check's number, e.g. **{verb} 12**.", (verb, text)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_a_button_answers_the_question_like_typing_its_value(
