@@ -6,7 +6,7 @@ import csv
 import getpass
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Annotated, Any, Final
@@ -32,7 +32,7 @@ from bot.loading import (
     Loaded,
     iter_proposal_file,
 )
-from bot.neutralise import for_terminal
+from bot.neutralise import for_spreadsheet, for_terminal
 from bot.render import render_assessment
 
 __all__ = ["register"]
@@ -214,8 +214,9 @@ def export_command(
         Path | None,
         typer.Option(
             "--output",
-            help="Write to this file (an exact copy) instead of stdout; on stdout, control "
-            "characters are dropped from CSV cells so that they cannot act on the terminal.",
+            help="Write to this file (exact: `import` reads it back as stored) instead of "
+            "stdout; on stdout, control characters are dropped from CSV cells so that they "
+            "cannot act on the terminal.",
             show_default=False,
         ),
     ] = None,
@@ -226,6 +227,11 @@ def export_command(
     CSV: one row per use case (id, title, status, platform, proposer, created_at, tier, the three
     scores, flags separated by ';', then the other proposal fields). JSON: a list of objects with
     the proposal and the assessment (null if none). Both can be imported again.
+
+    So that a spreadsheet cannot run typed text as a formula, a CSV text cell that starts with =,
+    +, -, @, a tab or a carriage return gets a ' in front, and so does one that starts with 's
+    followed by one of those; `import` takes that one ' off again: the text round-trips exactly.
+    Numbers (scores, amounts) are written as they are.
     """
     with open_service(database_url) as advisor:
         use_cases = list(reversed(advisor.use_cases()))
@@ -354,7 +360,14 @@ def _write_csv(use_cases: list[UseCase], out: IO[str], *, neutralise: bool) -> N
         }
         cells = [portfolio[column] for column in EXPORT_COLUMNS]
         cells += [proposal[name] for name in _PROPOSAL_COLUMNS]
-        writer.writerow([clean(_cell(cell)) for cell in cells])
+        writer.writerow([_csv_cell(cell, clean) for cell in cells])
+
+
+def _csv_cell(value: Any, clean: Callable[[str], str]) -> str:
+    # Text may read as a formula to a spreadsheet; a number we wrote (a score, money) may not.
+    if isinstance(value, str):
+        return for_spreadsheet(clean(value))
+    return clean(_cell(value))
 
 
 def _write_json(use_cases: list[UseCase], out: IO[str], *, neutralise: bool) -> None:

@@ -8,7 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.neutralise import TRUNCATED, clip, for_slack, for_teams, for_terminal, from_slack_event
+from bot.neutralise import (
+    TRUNCATED,
+    clip,
+    for_slack,
+    for_spreadsheet,
+    for_teams,
+    for_terminal,
+    from_slack_event,
+    from_spreadsheet,
+)
 
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 TOKENS = [
@@ -162,3 +171,36 @@ def test_teams_text_without_markup_is_unchanged() -> None:
 def test_for_teams_never_leaves_a_tag_or_link_opener(text: str) -> None:
     shown = for_teams(text)
     assert re.search(r"<[^\u200b]|\][^\u200b]|\]$", shown) is None
+
+
+# --- CSV cells for spreadsheets ------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Text made of what matters here, so that quotes before a formula character come up often.
+_cells = st.one_of(st.text(), st.text(alphabet="'=+-@\t\rx1 "))
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ('=HYPERLINK("http://evil.example","x")', '\'=HYPERLINK("http://evil.example","x")'),
+        ("-1+1", "'-1+1"),
+        ("\tx", "'\tx"),
+        ("'=1", "''=1"),  # looks quoted already: one more, so that import takes one off
+        ("'Tis", "'Tis"),  # a quote before no formula character stays as it is
+        ("a=1", "a=1"),
+        ("", ""),
+    ],
+)
+def test_a_spreadsheet_cell_that_would_be_a_formula_gets_a_quote(text: str, cell: str) -> None:
+    assert for_spreadsheet(text) == cell
+    assert from_spreadsheet(cell) == text
+
+
+@settings(max_examples=500)
+@given(_cells)
+def test_spreadsheet_cells_are_never_formulas_and_read_back_exactly(text: str) -> None:
+    cell = for_spreadsheet(text)
+    assert not cell.startswith(FORMULA_STARTS)
+    assert from_spreadsheet(cell) == text
+    assert cell in {text, "'" + text}
