@@ -1,8 +1,9 @@
-"""Echoed text cannot ping, link or hide anything, in the terminal or in Slack; clips stay whole."""
+"""Echoes cannot ping, link, run or disguise anything anywhere they are shown; clips stay whole."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +18,7 @@ from bot.neutralise import (
     for_terminal,
     from_slack_event,
     from_spreadsheet,
+    typed_line,
 )
 
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -69,6 +71,25 @@ def test_from_slack_event_decodes_only_slacks_three_entities() -> None:
 
 def test_control_characters_and_bidi_overrides_go_newlines_stay() -> None:
     assert for_slack("a\x1b[2Jb\u202ec\u2066d\x00e\nf\tg") == "a[2Jbcde\nf\tg"
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+ECHOES: dict[str, Callable[[str], str]] = {
+    "slack": for_slack,
+    "teams": for_teams,
+    "terminal": for_terminal,
+    "slack line": lambda text: typed_line(text, 200, for_slack),
+    "teams line": lambda text: typed_line(text, 200, for_teams),
+    "terminal line": lambda text: typed_line(text, 200, for_terminal),
+}
+
+
+@pytest.mark.parametrize("echo", ECHOES.values(), ids=ECHOES.keys())
+@settings(max_examples=200)
+@given(st.text(alphabet=st.one_of(st.sampled_from(BIDI), st.characters())))
+def test_no_echo_keeps_a_bidi_control(echo: Callable[[str], str], text: str) -> None:
+    # "\u202eexe.gnp" shows as "png.exe": an echo could read differently from what was typed.
+    assert not set(echo(text)) & set(BIDI)
 
 
 def test_bare_broadcast_words_stay_words() -> None:

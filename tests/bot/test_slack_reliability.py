@@ -80,6 +80,29 @@ def test_every_message_is_valid_block_kit_and_no_injection_fires(
             assert token not in text, (call.method, token)
 
 
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def test_bidi_controls_typed_in_answers_are_not_echoed(start_server: Callable[[], Server]) -> None:
+    server = start_server()
+    root_ts = start(server)
+    # "Invoice \u202eexe.gnp" would show as "Invoice png.exe": the verdict must show what was typed.
+    disguised = [
+        f"{a} \u202eexe.gnp{BIDI}" if n in TEXT_ANSWERS else a for n, a in enumerate(ANSWERS)
+    ]
+    interview(server, root_ts, disguised)
+    verdict = in_thread(server)[-1]
+    assert verdict["metadata"]["event_type"] == "mlops_assessment_completed"
+    shown = json.dumps(verdict, ensure_ascii=False)
+    assert f"{ANSWERS[0]} exe.gnp" in shown
+    sent = [c for c in server.slack.calls() if c.method in {"chat.postMessage", "chat.update"}]
+    for call in sent:
+        text = json.dumps(call.args, ensure_ascii=False)
+        assert not set(BIDI) & set(text), call.method
+    [stored] = server.advisor.use_cases()
+    assert stored.title == disguised[0]  # kept as typed: only what is echoed is neutralised
+
+
 def test_a_rate_limited_post_is_retried(start_server: Callable[[], Server]) -> None:
     server = start_server()
     server.slack.rate_limit_next("chat.postMessage", retry_after=0)
