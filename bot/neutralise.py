@@ -39,6 +39,13 @@ _SLACK_ENCODE: Final = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # reference links `[label](url)`, `[label][ref]`, `[ref]: url`) without changing what people see.
 _TEAMS_BREAK: Final = re.compile(r"[<\]]")
 _ZERO_WIDTH_SPACE: Final = "\u200b"
+# Teams also links bare addresses in a message: `https://…`, `www.…`, `evil.example`, `a@b.example`.
+# An invisible word joiner (no line break either, unlike a zero-width space) after the `:` of
+# `://` and before each full stop that joins a word to a letter (`.`, or the ideographic and
+# full-width stops that hosts also take) leaves no scheme or host to match; a number (`1.2M`,
+# `3.5`) keeps its dot untouched, so a copied example still parses.
+_TEAMS_ADDRESS: Final = re.compile(r"(?<=:)(?=//)|(?<=\w)(?=[.\u3002\uff0e\uff61][^\W\d_])")
+_WORD_JOINER: Final = "\u2060"
 
 # A spreadsheet runs a cell that starts with one of `= + - @`, tab or CR as a formula (CSV
 # injection); one more quote in front makes such a cell text. Cells that already look quoted that
@@ -99,12 +106,15 @@ def for_teams(text: str) -> str:
 
     No HTML tag, `<at>` mention, autolink or Markdown link (inline or by reference) survives: an
     invisible zero-width space follows each `<` and `]`, so a label can never hide a different
-    URL and nobody is notified. A bare URL stays a bare URL (Teams may link it, but shows where it
-    goes). Control characters and bidi overrides go, as for the terminal; Markdown emphasis is
-    left alone, as in Slack (it can restyle, not ping or link).
+    URL and nobody is notified. A bare address (`https://evil.example/x`, `www.evil.example`)
+    reads as typed but is not made a link, which in the bot's own message would look vouched
+    for: an invisible word joiner breaks its `://` and its dots. Control characters and bidi
+    overrides go, as for the terminal; Markdown emphasis is left alone, as in Slack (it can
+    restyle, not ping or link).
     """
     cleaned = _UNSAFE_FOR_TERMINAL.sub("", text)
-    return _TEAMS_BREAK.sub(r"\g<0>" + _ZERO_WIDTH_SPACE, cleaned)
+    broken = _TEAMS_BREAK.sub(r"\g<0>" + _ZERO_WIDTH_SPACE, cleaned)
+    return _TEAMS_ADDRESS.sub(_WORD_JOINER, broken)
 
 
 def for_spreadsheet(text: str) -> str:

@@ -157,6 +157,12 @@ def test_clip_leaves_no_half_emoji_joiner() -> None:
 # --- Teams ------------------------------------------------------------------------------------
 
 ZERO_WIDTH_SPACE = "\u200b"
+WORD_JOINER = "\u2060"
+
+
+def visible(shown: str) -> str:
+    """What a person reads: the invisible breaks gone."""
+    return shown.replace(ZERO_WIDTH_SPACE, "").replace(WORD_JOINER, "")
 
 
 @pytest.mark.parametrize(
@@ -175,11 +181,11 @@ def test_teams_markup_is_broken_invisibly(typed: str) -> None:
     shown = for_teams(typed)
     for construct in ("<at>", "<a ", "](", "][", "]:", "<https", "</"):
         assert construct not in shown
-    assert shown.replace(ZERO_WIDTH_SPACE, "") == typed
+    assert visible(shown) == typed
 
 
 def test_teams_text_loses_control_characters_and_bidi_overrides() -> None:
-    assert for_teams("a\x1b]8;;https://x\x07b\u202ec\nd") == "a]\u200b8;;https://xbc\nd"
+    assert for_teams("a\x1b]8;;https://x\x07b\u202ec\nd") == "a]\u200b8;;https:\u2060//xbc\nd"
 
 
 def test_teams_text_without_markup_is_unchanged() -> None:
@@ -225,3 +231,41 @@ def test_spreadsheet_cells_are_never_formulas_and_read_back_exactly(text: str) -
     assert not cell.startswith(FORMULA_STARTS)
     assert from_spreadsheet(cell) == text
     assert cell in {text, "'" + text}
+
+
+# A bare address anywhere Teams might link it: a scheme, `www.`, a domain, an e-mail address.
+LINKABLE = re.compile(r"://|\w[.\u3002\uff0e\uff61][^\W\d_]", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "https://evil.example/x",
+        "see http://evil.example.",
+        "www.evil.example",
+        "evil.example/login",
+        "boss@bank.example",
+        "ftp://files",
+        "HTTPS://EVIL.EXAMPLE",
+        "evil\u3002example",
+    ],
+)
+def test_teams_bare_addresses_are_not_linked(typed: str) -> None:
+    shown = for_teams(typed)
+    assert LINKABLE.search(shown) is None
+    assert visible(shown) == typed
+
+
+def test_teams_numbers_keep_their_dots() -> None:
+    # Examples like "€1.2M" are copied back as answers: they must still parse.
+    assert for_teams("€1.2M, 3.5 FTE, v2.0") == "€1.2M, 3.5 FTE, v2.0"
+
+
+@given(st.text(alphabet=st.one_of(st.sampled_from(":/.w@\u3002x1 "), st.characters())))
+@settings(max_examples=300)
+def test_for_teams_never_leaves_an_address_to_link(text: str) -> None:
+    shown = for_teams(text)
+    assert LINKABLE.search(shown) is None
+    invisible = (ZERO_WIDTH_SPACE, WORD_JOINER)
+    if not any(character in text for character in invisible):
+        assert visible(shown) == for_terminal(text)

@@ -34,6 +34,7 @@ pytestmark = pytest.mark.skipif(
 
 ADMIN = "0d9a8b7c-6e5f-4a3b-2c1d-0e9f8a7b6c5d"
 ZERO_WIDTH_SPACE = "\u200b"
+WORD_JOINER = "\u2060"
 
 
 @dataclass
@@ -230,7 +231,8 @@ def test_typed_text_cannot_mention_link_or_inject_markup(
 ) -> None:
     server = start_teams()
     hostile = (
-        "<at>General</at> [Reset your password](https://evil.example/login) "
+        "<at>General</at> https://evil.example/bare www.evil.example "
+        "[Reset your password](https://evil.example/login) "
         '<a href="https://evil.example">docs</a> ![x](https://evil.example/p.png) '
         "<https://evil.example> [ref][1]\n[1]: https://evil.example \u202egnp.exe"
     )
@@ -239,11 +241,13 @@ def test_typed_text_cannot_mention_link_or_inject_markup(
     listing = server.say("list")
     for call in [*replies, *listing]:
         shown = call.shown()
-        for forbidden in ("<at>", "<a ", "](", "][", "]:", "<https", "\u202e"):
-            assert forbidden not in shown, (forbidden, shown)
+        forbidden = ("<at>", "<a ", "](", "][", "]:", "<https", "\u202e", "://", "evil.example")
+        for construct in forbidden:
+            assert construct not in shown, (construct, shown)
         # What was typed is still there to read: the breaks are invisible.
-        visible = shown.replace(ZERO_WIDTH_SPACE, "")
+        visible = shown.replace(ZERO_WIDTH_SPACE, "").replace(WORD_JOINER, "")
         assert "[Reset your password](https://evil.example/login)" in visible
+        assert "https://evil.example/bare www.evil.example" in visible
     [use_case] = server.advisor.use_cases()
     assert use_case.title.startswith("<at>General</at>")  # stored as typed
 
