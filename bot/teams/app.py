@@ -10,6 +10,7 @@ Activities arrive at POST /api/messages on the same Starlette app and port as Sl
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import warnings
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import httpx
+from microsoft_teams.api.activities import ActivityTypeAdapter
 from microsoft_teams.api.activities.install_update.add import InstalledActivity
 from microsoft_teams.api.activities.message import MessageActivity, MessageActivityInput
 from microsoft_teams.api.clients.conversation import CreateConversationParams
@@ -34,8 +36,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", FutureWarning)
     from microsoft_teams.apps import ActivityContext, App
     from microsoft_teams.apps.activity_send import send_or_update_activity
+    from microsoft_teams.apps.events import CoreActivity
 from microsoft_teams.apps.http.adapter import HttpMethod, HttpRequest, HttpRouteHandler
 from microsoft_teams.apps.utils import to_threaded_conversation_id
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -158,6 +162,34 @@ class _Routes:
         return None
 
 
+async def _activity(request: Request) -> dict[str, Any] | Response:
+    """The request's activity (as JSON), or the 400 response that refuses it.
+
+    A refusal is logged in one line that never quotes the body. A body that is JSON but no
+    activity the SDK knows would fail inside the SDK, with a traceback and a 500. This runs
+    before the SDK checks the token, as the SDK's own parsing does: the activity schema is
+    public, so a 400 instead of a 401 tells a stranger nothing.
+    """
+    try:
+        document = json.loads(await request.body())
+    except (ValueError, RecursionError):  # not JSON or not UTF-8; or nested beyond reason
+        return _refuse(400, "the body is not JSON")
+    if not isinstance(document, dict):
+        return _refuse(400, "the body is not an activity")
+    try:
+        # As the SDK reads it (App.process_activity), so that what passes here passes there.
+        core = CoreActivity.model_validate(document).model_dump(by_alias=True, exclude_none=True)
+        ActivityTypeAdapter.validate_python(core)
+    except (ValidationError, RecursionError):
+        return _refuse(400, "the body is not an activity")
+    return document
+
+
+def _refuse(status: int, reason: str) -> Response:
+    logger.warning("refused a request to %s (%d): %s", MESSAGING_PATH, status, reason)
+    return JSONResponse({"error": reason}, status_code=status)
+
+
 class TeamsSender:
     """The SDK app: it serves /api/messages (validating each activity's token) and sends
     proactive messages, such as digests, on the configured service URL."""
@@ -200,14 +232,11 @@ class TeamsSender:
 
         async def messages(request: Request) -> Response:
             await self.initialize()
-            try:
-                body = await request.json()
-            except ValueError:
-                return JSONResponse({"error": "the body is not JSON"}, status_code=400)
-            if not isinstance(body, dict):
-                return JSONResponse({"error": "the body is not an activity"}, status_code=400)
+            activity = await _activity(request)
+            if isinstance(activity, Response):
+                return activity
             handler = self._routes.handlers[MESSAGING_PATH]
-            result = await handler(HttpRequest(body=body, headers=dict(request.headers)))
+            result = await handler(HttpRequest(body=activity, headers=dict(request.headers)))
             answer = result.get("body")
             if answer is None:
                 return Response(status_code=result["status"])

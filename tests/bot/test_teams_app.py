@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import importlib.util
+import json
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -392,6 +393,52 @@ def test_without_the_local_setting_unauthenticated_activities_get_401(
     finally:
         served.stop()
         advisor.close()
+
+
+# --- bodies that are no activity -------------------------------------------------------------
+
+MARKER = "typed-by-a-stranger"
+
+
+def _refusals(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+def test_a_body_that_is_no_activity_gets_400_and_one_log_line(
+    start_teams: Callable[[], TeamsServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    server = start_teams()
+    server.say("help")  # the SDK set up, with its warnings about the local setting
+    valid = personal_message(server.connector.url, MARKER)
+    without_conversation = {key: value for key, value in valid.items() if key != "conversation"}
+    bodies = {
+        "empty object": b"{}",
+        "message without anything": json.dumps({"type": "message", "text": MARKER}).encode(),
+        "message without conversation": json.dumps(without_conversation).encode(),
+        "unknown type": json.dumps({**valid, "type": MARKER}).encode(),
+        "text that is a list": json.dumps({**valid, "text": [MARKER]}).encode(),
+        "a list": json.dumps([valid]).encode(),
+        "a string": json.dumps(MARKER).encode(),
+        "deeply nested": json.dumps(valid)[:-1].encode()
+        + b', "value": '
+        + b"[" * 100_000
+        + b"]" * 100_000
+        + b"}",
+        "not JSON": MARKER.encode(),
+        "not UTF-8": b'{"text": "\xff' + MARKER.encode() + b'"}',
+    }
+    for name, body in bodies.items():
+        caplog.clear()
+        response = httpx.post(
+            f"{server.url}/api/messages",
+            content=body,
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert response.status_code == 400, (name, response.text)
+        [refusal] = _refusals(caplog)
+        assert refusal.exc_info is None and MARKER not in refusal.getMessage(), name
+    assert len(server.connector.calls()) == 1  # the answer to "help" only
 
 
 # --- proactive digests ----------------------------------------------------------------------
