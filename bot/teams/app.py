@@ -69,11 +69,15 @@ if TYPE_CHECKING:
     from bot.digest_render import TeamsDigest
     from bot.settings import Settings
 
-__all__ = ["MESSAGING_PATH", "TeamsBot", "TeamsSender"]
+__all__ = ["MAX_ACTIVITY_BYTES", "MESSAGING_PATH", "TeamsBot", "TeamsSender"]
 
 logger = logging.getLogger(__name__)
 
 MESSAGING_PATH: Final = "/api/messages"
+MAX_ACTIVITY_BYTES: Final = 1024 * 1024
+"""The largest body /api/messages reads. A Teams message carries at most about 28 KB of text and
+a card's submitted values are smaller still: a megabyte is generous, and bounds what a stranger
+can make the server hold before the token is even checked."""
 _APOLOGY: Final = (
     "Sorry, something went wrong on my side. Your answers so far are saved: answer again to "
     "carry on, or try again in a minute."
@@ -163,15 +167,24 @@ class _Routes:
 
 
 async def _activity(request: Request) -> dict[str, Any] | Response:
-    """The request's activity (as JSON), or the 400 response that refuses it.
+    """The request's activity (as JSON), or the 400/413 response that refuses it.
 
     A refusal is logged in one line that never quotes the body. A body that is JSON but no
     activity the SDK knows would fail inside the SDK, with a traceback and a 500. This runs
     before the SDK checks the token, as the SDK's own parsing does: the activity schema is
     public, so a 400 instead of a 401 tells a stranger nothing.
     """
+    declared = request.headers.get("content-length", "")
+    if declared.isdecimal() and int(declared) > MAX_ACTIVITY_BYTES:
+        return _refuse(413, "the body is too large")
+    # A chunked body has no length to check first: count while it arrives, and stop early.
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_ACTIVITY_BYTES:
+            return _refuse(413, "the body is too large")
     try:
-        document = json.loads(await request.body())
+        document = json.loads(body)
     except (ValueError, RecursionError):  # not JSON or not UTF-8; or nested beyond reason
         return _refuse(400, "the body is not JSON")
     if not isinstance(document, dict):

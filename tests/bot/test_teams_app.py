@@ -8,6 +8,7 @@ import importlib.util
 import json
 import logging
 import os
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -439,6 +440,48 @@ def test_a_body_that_is_no_activity_gets_400_and_one_log_line(
         [refusal] = _refusals(caplog)
         assert refusal.exc_info is None and MARKER not in refusal.getMessage(), name
     assert len(server.connector.calls()) == 1  # the answer to "help" only
+
+
+def _raw_post(url: str, headers: dict[str, str], *parts: bytes) -> bytes:
+    """A POST written on the socket as given (the body may never end); what the server answered."""
+    address = httpx.URL(url)
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    with socket.create_connection((address.host, address.port), timeout=30) as connection:
+        connection.sendall(
+            f"POST /api/messages HTTP/1.1\r\nHost: {address.host}\r\n{head}\r\n".encode()
+        )
+        for part in parts:
+            connection.sendall(part)
+        answer = b""
+        while not answer.endswith(b"}") and (chunk := connection.recv(65536)):
+            answer += chunk
+    return answer
+
+
+def test_a_body_over_the_limit_gets_413_before_it_is_all_read(
+    start_teams: Callable[[], TeamsServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.teams.app import MAX_ACTIVITY_BYTES
+
+    server = start_teams()
+    server.say("help")  # the SDK set up, with its warnings about the local setting
+    caplog.clear()
+    # Announced: refused on the header alone, though not one byte of the body was sent.
+    announced = {"Content-Type": "application/json", "Content-Length": str(10 * MAX_ACTIVITY_BYTES)}
+    assert _raw_post(server.url, announced).startswith(b"HTTP/1.1 413 ")
+    # Chunked: refused once the limit is passed, though the body never ends.
+    chunked = {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+    piece = b"x" * 65536
+    pieces = [b"%x\r\n%s\r\n" % (len(piece), piece)] * (MAX_ACTIVITY_BYTES // len(piece) + 1)
+    assert _raw_post(server.url, chunked, *pieces).startswith(b"HTTP/1.1 413 ")
+    assert len(_refusals(caplog)) == 2
+    assert all(record.exc_info is None for record in _refusals(caplog))
+    # Just under the limit, a real activity with a large card value is still read and answered.
+    padded = personal_message(server.connector.url, "help")
+    padded["channelData"]["padding"] = "x" * (MAX_ACTIVITY_BYTES - len(json.dumps(padded)) - 100)
+    assert len(json.dumps(padded).encode()) <= MAX_ACTIVITY_BYTES
+    assert server.post(padded).status_code == 200
+    assert "mlops-check" in server.connector.sent()[-1].shown()
 
 
 # --- proactive digests ----------------------------------------------------------------------
