@@ -30,6 +30,7 @@ from advisor.interview import (
 )
 from advisor.policy import DEFAULT, Policy, PolicyError, parse_policy
 from advisor.portfolio import (
+    MAX_USE_CASE_ID,
     AuditAction,
     AuditEntry,
     Platform,
@@ -37,7 +38,9 @@ from advisor.portfolio import (
     SessionStatus,
     StoredAssessment,
     UseCase,
+    UseCaseNumber,
     UseCaseStatus,
+    parse_use_case_number,
     summarize_portfolio,
 )
 from advisor.proposal import (
@@ -73,6 +76,7 @@ __all__ = [
     "DECISION_TIERS",
     "DEFAULT",
     "DEFAULT_GRACE",
+    "MAX_USE_CASE_ID",
     "PURGATORY_PILOTS",
     "RISK_FLAGS",
     "Ask",
@@ -116,6 +120,7 @@ __all__ = [
     "Subscription",
     "Tier",
     "UseCase",
+    "UseCaseNumber",
     "UseCaseStatus",
     "advance",
     "assess",
@@ -130,6 +135,7 @@ __all__ = [
     "parse_proposal",
     "parse_time",
     "parse_time_zone",
+    "parse_use_case_number",
     "resolve_local",
     "start",
     "summarize_portfolio",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -12,6 +14,7 @@ from advisor.assessment import Assessment, Flag, Tier
 from advisor.proposal import Proposal
 
 __all__ = [
+    "MAX_USE_CASE_ID",
     "AuditAction",
     "AuditEntry",
     "Platform",
@@ -19,9 +22,19 @@ __all__ = [
     "SessionStatus",
     "StoredAssessment",
     "UseCase",
+    "UseCaseNumber",
     "UseCaseStatus",
+    "parse_use_case_number",
     "summarize_portfolio",
 ]
+
+MAX_USE_CASE_ID: Final = 2**31 - 1
+"""The largest id a use case can have: storage keeps ids in an `Integer` column, 32 bits in
+PostgreSQL, so a bigger number reaching the database would be an error, not a miss."""
+
+# ASCII digits only (`str.isdigit` and `int` also take "²" or "١٢"), and few enough that the
+# echo stays short and `int` stays cheap; a leading `#` as the bot writes numbers (`#12`).
+_USE_CASE_NUMBER: Final = re.compile("#?([0-9]{1,30})")
 
 
 class Platform(StrEnum):
@@ -55,6 +68,27 @@ class AuditAction(StrEnum):
     UPDATE_PROPOSAL = "update_proposal"
     SET_STATUS = "set_status"
     DELETE = "delete"
+
+
+@dataclass(frozen=True, slots=True)
+class UseCaseNumber:
+    """A use case's number as a person typed it. `id` is None when no use case can have it
+    (0, or beyond MAX_USE_CASE_ID): answer as for an unknown one, without asking the database."""
+
+    typed: str
+    """The digits as typed (ASCII, at most 30 of them), safe to echo as they are."""
+    id: int | None
+
+
+def parse_use_case_number(text: str) -> UseCaseNumber | None:
+    """The use case number in `text` (`12`, `#12`, surrounding spaces ignored); None if `text`
+    is no number at all."""
+    match = _USE_CASE_NUMBER.fullmatch(text.strip())
+    if match is None:
+        return None
+    digits = match.group(1)
+    value = int(digits)
+    return UseCaseNumber(typed=digits, id=value if 1 <= value <= MAX_USE_CASE_ID else None)
 
 
 class _Record(BaseModel):

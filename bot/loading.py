@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final
@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from advisor import Proposal, ProposalError, parse_proposal
+from bot.neutralise import from_spreadsheet
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -45,7 +46,8 @@ EXPORT_COLUMNS: Final = (
 """The columns `mlops-advisor export --format csv` writes before the other proposal fields.
 
 A CSV whose header has all of them is an export: on re-import its portfolio columns (all but
-`title`, which is a proposal field) are ignored, so an export round-trips.
+`title`, which is a proposal field) are ignored and the quote that keeps a spreadsheet from running
+a text cell as a formula is taken off (bot.neutralise.from_spreadsheet), so an export round-trips.
 """
 
 _PROPOSAL_FIELDS: Final = frozenset(Proposal.model_fields)
@@ -181,21 +183,24 @@ def _csv_entries(path: Path, handle: IO[str]) -> Iterator[Loaded | Invalid]:
     reader = csv.DictReader(handle)
     try:
         names = list(reader.fieldnames or [])
-        fields = _csv_fields(path, names)
+        is_export = _EXPORT_ONLY_COLUMNS.issubset(names)
+        fields = _csv_fields(path, names, is_export=is_export)
     except (csv.Error, UnicodeDecodeError) as error:
         handle.close()
         raise InputError(f"{path}:1: not valid UTF-8 CSV ({error})") from None
     except InputError:
         handle.close()
         raise
-    return _csv_rows(path, handle, reader, fields)
+    # An export's text cells may carry the quote that kept a spreadsheet from running them as
+    # formulas; other CSV files are read as they are.
+    cell = from_spreadsheet if is_export else str
+    return _csv_rows(path, handle, reader, fields, cell)
 
 
-def _csv_fields(path: Path, names: list[str]) -> list[str]:
+def _csv_fields(path: Path, names: list[str], *, is_export: bool) -> list[str]:
     if not names:
         raise InputError(f"{path}: holds no proposals (not even a header row)")
     seen: set[str] = set()
-    is_export = _EXPORT_ONLY_COLUMNS.issubset(names)
     for name in names:
         if name in seen:
             raise InputError(f"{path}:1: column {name!r} appears twice")
@@ -209,7 +214,11 @@ def _csv_fields(path: Path, names: list[str]) -> list[str]:
 
 
 def _csv_rows(
-    path: Path, handle: IO[str], reader: csv.DictReader[str], fields: list[str]
+    path: Path,
+    handle: IO[str],
+    reader: csv.DictReader[str],
+    fields: list[str],
+    cell: Callable[[str], str],
 ) -> Iterator[Loaded | Invalid]:
     with handle:
         try:
@@ -222,7 +231,7 @@ def _csv_rows(
                 if extra:
                     yield Invalid(where, None, f"{len(extra)} more cells than the header has")
                     continue
-                data = {name: row[name] for name in fields if row[name] and row[name].strip()}
+                data = {name: cell(row[name]) for name in fields if row[name] and row[name].strip()}
                 try:
                     yield Loaded(where, parse_proposal(data))
                 except ProposalError as error:

@@ -1,4 +1,4 @@
-"""Make text that a person typed safe to echo: it must never ping, link or restyle anything."""
+"""Make text that a person typed safe to echo: it must never ping, link, run or restyle anything."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ __all__ = [
     "TRUNCATED",
     "clip",
     "for_slack",
+    "for_spreadsheet",
     "for_teams",
     "for_terminal",
     "from_slack_event",
+    "from_spreadsheet",
     "typed_line",
 ]
 
@@ -37,6 +39,20 @@ _SLACK_ENCODE: Final = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # reference links `[label](url)`, `[label][ref]`, `[ref]: url`) without changing what people see.
 _TEAMS_BREAK: Final = re.compile(r"[<\]]")
 _ZERO_WIDTH_SPACE: Final = "\u200b"
+# Teams also links bare addresses in a message: `https://…`, `www.…`, `evil.example`, `a@b.example`.
+# An invisible word joiner (no line break either, unlike a zero-width space) after the `:` of
+# `://` and before each full stop that joins a word to a letter (`.`, or the ideographic and
+# full-width stops that hosts also take) leaves no scheme or host to match; a number (`1.2M`,
+# `3.5`) keeps its dot untouched, so a copied example still parses.
+_TEAMS_ADDRESS: Final = re.compile(r"(?<=:)(?=//)|(?<=\w)(?=[.\u3002\uff0e\uff61][^\W\d_])")
+_WORD_JOINER: Final = "\u2060"
+
+# A spreadsheet runs a cell that starts with one of `= + - @`, tab or CR as a formula (CSV
+# injection); one more quote in front makes such a cell text. Cells that already look quoted that
+# way (quotes, then a trigger) get one more too, so that taking one quote off is exact.
+_FORMULA_START: Final = r"[=+\-@\t\r]"
+_SPREADSHEET_FORMULA: Final = re.compile("'*" + _FORMULA_START)
+_SPREADSHEET_QUOTED: Final = re.compile("'+" + _FORMULA_START)
 
 # What `clip` must not cut through: an entity (ours are `&amp;` `&lt;` `&gt;`; any named or
 # numeric one is spared too) and a Slack token we built on purpose (`<@U123>`, `<!date^…>`,
@@ -90,12 +106,31 @@ def for_teams(text: str) -> str:
 
     No HTML tag, `<at>` mention, autolink or Markdown link (inline or by reference) survives: an
     invisible zero-width space follows each `<` and `]`, so a label can never hide a different
-    URL and nobody is notified. A bare URL stays a bare URL (Teams may link it, but shows where it
-    goes). Control characters and bidi overrides go, as for the terminal; Markdown emphasis is
-    left alone, as in Slack (it can restyle, not ping or link).
+    URL and nobody is notified. A bare address (`https://evil.example/x`, `www.evil.example`)
+    reads as typed but is not made a link, which in the bot's own message would look vouched
+    for: an invisible word joiner breaks its `://` and its dots. Control characters and bidi
+    overrides go, as for the terminal; Markdown emphasis is left alone, as in Slack (it can
+    restyle, not ping or link).
     """
     cleaned = _UNSAFE_FOR_TERMINAL.sub("", text)
-    return _TEAMS_BREAK.sub(r"\g<0>" + _ZERO_WIDTH_SPACE, cleaned)
+    broken = _TEAMS_BREAK.sub(r"\g<0>" + _ZERO_WIDTH_SPACE, cleaned)
+    return _TEAMS_ADDRESS.sub(_WORD_JOINER, broken)
+
+
+def for_spreadsheet(text: str) -> str:
+    """Text for a CSV cell that a spreadsheet shows as text, never runs as a formula (OWASP).
+
+    A cell that starts with `=`, `+`, `-`, `@`, tab or CR gets a `'` in front, and so does one
+    that starts with quotes followed by one of those, so `from_spreadsheet` can undo it exactly.
+    For text only: a number the program wrote (`-5`) is no formula and stays as it is.
+    """
+    return "'" + text if _SPREADSHEET_FORMULA.match(text) else text
+
+
+def from_spreadsheet(cell: str) -> str:
+    """A CSV cell as `for_spreadsheet` got it: one leading `'` off if quotes and a formula
+    character follow, else the cell as it is."""
+    return cell[1:] if _SPREADSHEET_QUOTED.match(cell) else cell
 
 
 def clip(text: str, limit: int, note: str = TRUNCATED) -> str:

@@ -6,7 +6,7 @@ import csv
 import getpass
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Annotated, Any, Final
@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from advisor import Proposal, UseCase
+from advisor import Proposal, UseCase, parse_use_case_number
 from bot.command_support import (
     DatabaseUrlOption,
     PolicyOption,
@@ -32,7 +32,7 @@ from bot.loading import (
     Loaded,
     iter_proposal_file,
 )
-from bot.neutralise import for_terminal
+from bot.neutralise import for_spreadsheet, for_terminal
 from bot.render import render_assessment
 
 __all__ = ["register"]
@@ -41,6 +41,11 @@ __all__ = ["register"]
 _MAX_PROBLEMS_SHOWN: Final = 50
 _DEFAULT_LIST_LIMIT: Final = 50
 _PROPOSAL_COLUMNS: Final = tuple(name for name in Proposal.model_fields if name != "title")
+
+
+# A string, not an int: typer's int takes "١٢" and numbers beyond the database's id column,
+# which fail there as a database error instead of "no use case".
+UseCaseIdArgument = Annotated[str, typer.Argument(metavar="ID", help="The use case's id.")]
 
 
 class ExportFormat(StrEnum):
@@ -168,10 +173,11 @@ def list_command(
 
 
 def show_command(
-    use_case_id: Annotated[int, typer.Argument(metavar="ID", help="The use case's id.")],
+    typed_id: UseCaseIdArgument,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Show a use case: its proposal, its latest verdict and when it was assessed."""
+    use_case_id = _use_case_id(typed_id)
     with open_service(database_url) as advisor:
         use_case = advisor.use_case(use_case_id)
         history = advisor.history(use_case_id) if use_case else []
@@ -208,8 +214,9 @@ def export_command(
         Path | None,
         typer.Option(
             "--output",
-            help="Write to this file (an exact copy) instead of stdout; on stdout, control "
-            "characters are dropped from CSV cells so that they cannot act on the terminal.",
+            help="Write to this file (exact: `import` reads it back as stored) instead of "
+            "stdout; on stdout, control characters are dropped from CSV cells so that they "
+            "cannot act on the terminal.",
             show_default=False,
         ),
     ] = None,
@@ -220,6 +227,11 @@ def export_command(
     CSV: one row per use case (id, title, status, platform, proposer, created_at, tier, the three
     scores, flags separated by ';', then the other proposal fields). JSON: a list of objects with
     the proposal and the assessment (null if none). Both can be imported again.
+
+    So that a spreadsheet cannot run typed text as a formula, a CSV text cell that starts with =,
+    +, -, @, a tab or a carriage return gets a ' in front, and so does one that starts with 's
+    followed by one of those; `import` takes that one ' off again: the text round-trips exactly.
+    Numbers (scores, amounts) are written as they are.
     """
     with open_service(database_url) as advisor:
         use_cases = list(reversed(advisor.use_cases()))
@@ -236,11 +248,12 @@ def export_command(
 
 
 def delete_command(
-    use_case_id: Annotated[int, typer.Argument(metavar="ID", help="The use case's id.")],
+    typed_id: UseCaseIdArgument,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Erase a use case with its answers and assessments; the audit log keeps only the fact."""
+    use_case_id = _use_case_id(typed_id)
     with open_service(database_url) as advisor:
         use_case = advisor.use_case(use_case_id)
         if use_case is None:
@@ -302,6 +315,16 @@ def _actor() -> str:
         return "cli"
 
 
+def _use_case_id(typed: str) -> int:
+    """The id a person typed; exits as for an unknown use case if none can have it."""
+    number = parse_use_case_number(typed)
+    if number is None:
+        raise fail(f"not a use case id: {typed!r}; give its number, e.g. 12")
+    if number.id is None:
+        raise fail(f"no use case with id {number.typed}")
+    return number.id
+
+
 def _proposer(use_case: UseCase) -> str:
     return use_case.proposer_name or use_case.proposer_id or ""
 
@@ -337,7 +360,14 @@ def _write_csv(use_cases: list[UseCase], out: IO[str], *, neutralise: bool) -> N
         }
         cells = [portfolio[column] for column in EXPORT_COLUMNS]
         cells += [proposal[name] for name in _PROPOSAL_COLUMNS]
-        writer.writerow([clean(_cell(cell)) for cell in cells])
+        writer.writerow([_csv_cell(cell, clean) for cell in cells])
+
+
+def _csv_cell(value: Any, clean: Callable[[str], str]) -> str:
+    # Text may read as a formula to a spreadsheet; a number we wrote (a score, money) may not.
+    if isinstance(value, str):
+        return for_spreadsheet(clean(value))
+    return clean(_cell(value))
 
 
 def _write_json(use_cases: list[UseCase], out: IO[str], *, neutralise: bool) -> None:

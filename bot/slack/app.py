@@ -38,6 +38,7 @@ from advisor import (
     Step,
     UseCase,
 )
+from advisor.portfolio import parse_use_case_number
 from advisor.schedule import (
     ScheduleError,
     is_teams_channel,
@@ -379,15 +380,16 @@ class _Conversation:
         self, respond: AsyncRespond, user: str, argument: str
     ) -> UseCase | None:
         """The use case the user named, if it is theirs or they administer; else say why not."""
-        if not argument.isdigit():
+        number = parse_use_case_number(argument)
+        if number is None:
             await respond(
                 text="Give the check's number, e.g. `show 12`.", response_type="ephemeral"
             )
             return None
-        use_case = await _work(self._advisor.use_case, int(argument))
+        use_case = None if number.id is None else await _work(self._advisor.use_case, number.id)
         # Someone else's private answers never leak: an unknown and a foreign check look the same.
         if use_case is None or (use_case.proposer_id != user and user not in self._admins):
-            await respond(text=f"You have no check #{argument}.", response_type="ephemeral")
+            await respond(text=f"You have no check #{number.typed}.", response_type="ephemeral")
             return None
         return use_case
 

@@ -10,6 +10,7 @@ Activities arrive at POST /api/messages on the same Starlette app and port as Sl
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import warnings
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import httpx
+from microsoft_teams.api.activities import ActivityTypeAdapter
 from microsoft_teams.api.activities.install_update.add import InstalledActivity
 from microsoft_teams.api.activities.message import MessageActivity, MessageActivityInput
 from microsoft_teams.api.clients.conversation import CreateConversationParams
@@ -34,13 +36,16 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", FutureWarning)
     from microsoft_teams.apps import ActivityContext, App
     from microsoft_teams.apps.activity_send import send_or_update_activity
+    from microsoft_teams.apps.events import CoreActivity
 from microsoft_teams.apps.http.adapter import HttpMethod, HttpRequest, HttpRouteHandler
 from microsoft_teams.apps.utils import to_threaded_conversation_id
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from advisor import Ask, Cancelled, Done, PilotStatus, Platform, Reprompt, Step, UseCase
+from advisor.portfolio import parse_use_case_number
 from advisor.schedule import TEAMS_PREFIX, ScheduleError, schedule_from_words
 from bot.follow_ups import changed_line
 from bot.neutralise import for_teams
@@ -64,11 +69,15 @@ if TYPE_CHECKING:
     from bot.digest_render import TeamsDigest
     from bot.settings import Settings
 
-__all__ = ["MESSAGING_PATH", "TeamsBot", "TeamsSender"]
+__all__ = ["MAX_ACTIVITY_BYTES", "MESSAGING_PATH", "TeamsBot", "TeamsSender"]
 
 logger = logging.getLogger(__name__)
 
 MESSAGING_PATH: Final = "/api/messages"
+MAX_ACTIVITY_BYTES: Final = 1024 * 1024
+"""The largest body /api/messages reads. A Teams message carries at most about 28 KB of text and
+a card's submitted values are smaller still: a megabyte is generous, and bounds what a stranger
+can make the server hold before the token is even checked."""
 _APOLOGY: Final = (
     "Sorry, something went wrong on my side. Your answers so far are saved: answer again to "
     "carry on, or try again in a minute."
@@ -157,6 +166,43 @@ class _Routes:
         return None
 
 
+async def _activity(request: Request) -> dict[str, Any] | Response:
+    """The request's activity (as JSON), or the 400/413 response that refuses it.
+
+    A refusal is logged in one line that never quotes the body. A body that is JSON but no
+    activity the SDK knows would fail inside the SDK, with a traceback and a 500. This runs
+    before the SDK checks the token, as the SDK's own parsing does: the activity schema is
+    public, so a 400 instead of a 401 tells a stranger nothing.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdecimal() and int(declared) > MAX_ACTIVITY_BYTES:
+        return _refuse(413, "the body is too large")
+    # A chunked body has no length to check first: count while it arrives, and stop early.
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_ACTIVITY_BYTES:
+            return _refuse(413, "the body is too large")
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON or not UTF-8; or nested beyond reason
+        return _refuse(400, "the body is not JSON")
+    if not isinstance(document, dict):
+        return _refuse(400, "the body is not an activity")
+    try:
+        # As the SDK reads it (App.process_activity), so that what passes here passes there.
+        core = CoreActivity.model_validate(document).model_dump(by_alias=True, exclude_none=True)
+        ActivityTypeAdapter.validate_python(core)
+    except (ValidationError, RecursionError):
+        return _refuse(400, "the body is not an activity")
+    return document
+
+
+def _refuse(status: int, reason: str) -> Response:
+    logger.warning("refused a request to %s (%d): %s", MESSAGING_PATH, status, reason)
+    return JSONResponse({"error": reason}, status_code=status)
+
+
 class TeamsSender:
     """The SDK app: it serves /api/messages (validating each activity's token) and sends
     proactive messages, such as digests, on the configured service URL."""
@@ -199,14 +245,11 @@ class TeamsSender:
 
         async def messages(request: Request) -> Response:
             await self.initialize()
-            try:
-                body = await request.json()
-            except ValueError:
-                return JSONResponse({"error": "the body is not JSON"}, status_code=400)
-            if not isinstance(body, dict):
-                return JSONResponse({"error": "the body is not an activity"}, status_code=400)
+            activity = await _activity(request)
+            if isinstance(activity, Response):
+                return activity
             handler = self._routes.handlers[MESSAGING_PATH]
-            result = await handler(HttpRequest(body=body, headers=dict(request.headers)))
+            result = await handler(HttpRequest(body=activity, headers=dict(request.headers)))
             answer = result.get("body")
             if answer is None:
                 return Response(status_code=result["status"])
@@ -352,7 +395,7 @@ class TeamsBot:
             mine = await _work(self._advisor.use_cases, proposer_id=chat.user, limit=20)
             await ctx.send(_message(use_case_list_text(mine)))
         elif verb.lower() in {"show", "delete"}:
-            await self._show_or_delete(ctx, chat, verb.lower(), rest.strip().lstrip("#"))
+            await self._show_or_delete(ctx, chat, verb.lower(), rest)
         elif text.lower() in {"help", "?"}:
             await ctx.send(_message(help_text(in_channel=False)))
         elif not (text and await self._follow_up(ctx, chat, text=text)):
@@ -395,13 +438,14 @@ class TeamsBot:
     async def _show_or_delete(
         self, ctx: ActivityContext[MessageActivity], chat: _Chat, verb: str, argument: str
     ) -> None:
-        if not argument.isdigit():
+        number = parse_use_case_number(argument)
+        if number is None:
             await ctx.send(_message(f"Give the check's number, e.g. **{verb} 12**."))
             return
-        use_case = await _work(self._advisor.use_case, int(argument))
+        use_case = None if number.id is None else await _work(self._advisor.use_case, number.id)
         # Someone else's answers never leak: an unknown and a foreign check look the same.
         if use_case is None or use_case.proposer_id != chat.user:
-            await ctx.send(_message(f"You have no check #{argument}."))
+            await ctx.send(_message(f"You have no check #{number.typed}."))
             return
         if verb == "show":
             if use_case.latest is None:

@@ -1,14 +1,25 @@
-"""Echoed text cannot ping, link or hide anything, in the terminal or in Slack; clips stay whole."""
+"""Echoes cannot ping, link, run or disguise anything anywhere they are shown; clips stay whole."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.neutralise import TRUNCATED, clip, for_slack, for_teams, for_terminal, from_slack_event
+from bot.neutralise import (
+    TRUNCATED,
+    clip,
+    for_slack,
+    for_spreadsheet,
+    for_teams,
+    for_terminal,
+    from_slack_event,
+    from_spreadsheet,
+    typed_line,
+)
 
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 TOKENS = [
@@ -60,6 +71,25 @@ def test_from_slack_event_decodes_only_slacks_three_entities() -> None:
 
 def test_control_characters_and_bidi_overrides_go_newlines_stay() -> None:
     assert for_slack("a\x1b[2Jb\u202ec\u2066d\x00e\nf\tg") == "a[2Jbcde\nf\tg"
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+ECHOES: dict[str, Callable[[str], str]] = {
+    "slack": for_slack,
+    "teams": for_teams,
+    "terminal": for_terminal,
+    "slack line": lambda text: typed_line(text, 200, for_slack),
+    "teams line": lambda text: typed_line(text, 200, for_teams),
+    "terminal line": lambda text: typed_line(text, 200, for_terminal),
+}
+
+
+@pytest.mark.parametrize("echo", ECHOES.values(), ids=ECHOES.keys())
+@settings(max_examples=200)
+@given(st.text(alphabet=st.one_of(st.sampled_from(BIDI), st.characters())))
+def test_no_echo_keeps_a_bidi_control(echo: Callable[[str], str], text: str) -> None:
+    # "\u202eexe.gnp" shows as "png.exe": an echo could read differently from what was typed.
+    assert not set(echo(text)) & set(BIDI)
 
 
 def test_bare_broadcast_words_stay_words() -> None:
@@ -127,6 +157,12 @@ def test_clip_leaves_no_half_emoji_joiner() -> None:
 # --- Teams ------------------------------------------------------------------------------------
 
 ZERO_WIDTH_SPACE = "\u200b"
+WORD_JOINER = "\u2060"
+
+
+def visible(shown: str) -> str:
+    """What a person reads: the invisible breaks gone."""
+    return shown.replace(ZERO_WIDTH_SPACE, "").replace(WORD_JOINER, "")
 
 
 @pytest.mark.parametrize(
@@ -145,11 +181,11 @@ def test_teams_markup_is_broken_invisibly(typed: str) -> None:
     shown = for_teams(typed)
     for construct in ("<at>", "<a ", "](", "][", "]:", "<https", "</"):
         assert construct not in shown
-    assert shown.replace(ZERO_WIDTH_SPACE, "") == typed
+    assert visible(shown) == typed
 
 
 def test_teams_text_loses_control_characters_and_bidi_overrides() -> None:
-    assert for_teams("a\x1b]8;;https://x\x07b\u202ec\nd") == "a]\u200b8;;https://xbc\nd"
+    assert for_teams("a\x1b]8;;https://x\x07b\u202ec\nd") == "a]\u200b8;;https:\u2060//xbc\nd"
 
 
 def test_teams_text_without_markup_is_unchanged() -> None:
@@ -162,3 +198,74 @@ def test_teams_text_without_markup_is_unchanged() -> None:
 def test_for_teams_never_leaves_a_tag_or_link_opener(text: str) -> None:
     shown = for_teams(text)
     assert re.search(r"<[^\u200b]|\][^\u200b]|\]$", shown) is None
+
+
+# --- CSV cells for spreadsheets ------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Text made of what matters here, so that quotes before a formula character come up often.
+_cells = st.one_of(st.text(), st.text(alphabet="'=+-@\t\rx1 "))
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ('=HYPERLINK("http://evil.example","x")', '\'=HYPERLINK("http://evil.example","x")'),
+        ("-1+1", "'-1+1"),
+        ("\tx", "'\tx"),
+        ("'=1", "''=1"),  # looks quoted already: one more, so that import takes one off
+        ("'Tis", "'Tis"),  # a quote before no formula character stays as it is
+        ("a=1", "a=1"),
+        ("", ""),
+    ],
+)
+def test_a_spreadsheet_cell_that_would_be_a_formula_gets_a_quote(text: str, cell: str) -> None:
+    assert for_spreadsheet(text) == cell
+    assert from_spreadsheet(cell) == text
+
+
+@settings(max_examples=500)
+@given(_cells)
+def test_spreadsheet_cells_are_never_formulas_and_read_back_exactly(text: str) -> None:
+    cell = for_spreadsheet(text)
+    assert not cell.startswith(FORMULA_STARTS)
+    assert from_spreadsheet(cell) == text
+    assert cell in {text, "'" + text}
+
+
+# A bare address anywhere Teams might link it: a scheme, `www.`, a domain, an e-mail address.
+LINKABLE = re.compile(r"://|\w[.\u3002\uff0e\uff61][^\W\d_]", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "https://evil.example/x",
+        "see http://evil.example.",
+        "www.evil.example",
+        "evil.example/login",
+        "boss@bank.example",
+        "ftp://files",
+        "HTTPS://EVIL.EXAMPLE",
+        "evil\u3002example",
+    ],
+)
+def test_teams_bare_addresses_are_not_linked(typed: str) -> None:
+    shown = for_teams(typed)
+    assert LINKABLE.search(shown) is None
+    assert visible(shown) == typed
+
+
+def test_teams_numbers_keep_their_dots() -> None:
+    # Examples like "€1.2M" are copied back as answers: they must still parse.
+    assert for_teams("€1.2M, 3.5 FTE, v2.0") == "€1.2M, 3.5 FTE, v2.0"
+
+
+@given(st.text(alphabet=st.one_of(st.sampled_from(":/.w@\u3002x1 "), st.characters())))
+@settings(max_examples=300)
+def test_for_teams_never_leaves_an_address_to_link(text: str) -> None:
+    shown = for_teams(text)
+    assert LINKABLE.search(shown) is None
+    invisible = (ZERO_WIDTH_SPACE, WORD_JOINER)
+    if not any(character in text for character in invisible):
+        assert visible(shown) == for_terminal(text)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from samples import GOOD
+from samples import GOOD, NOT_A_CHECK, NOT_A_NUMBER
 from typer.testing import CliRunner, Result
 
 from advisor import AuditAction, parse_proposal
@@ -22,6 +22,17 @@ OTHER = {
     "models": 3,
     "serving": "online",
 }
+# What a spreadsheet runs as a formula when a cell starts with it (CSV injection), and text that
+# only looks like numbers or like cells the export has quoted already.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_FIELDS = ("title", "problem", "business_owner", "kpi", "operating_plan", "notes")
+FORMULAS = [
+    {**OTHER, **dict.fromkeys(TEXT_FIELDS, f'{start}HYPERLINK("http://evil.example","x")')}
+    for start in FORMULA_STARTS
+] + [
+    {**OTHER, "title": title}
+    for title in ("-1+1", "'=1+1", "''@SUM(A1)", "'Tis the season", "'", "a=1")
+]
 INJECTED = "\x1b]8;;http://x\x1b\\Click me\x1b]8;;\x1b\\ [bold]x[/bold] \u202e"
 
 
@@ -223,7 +234,7 @@ def test_export_reimports_to_equal_proposals(
     tmp_path: Path, migrated_url: str, export_format: str
 ) -> None:
     nasty = {**OTHER, "title": 'Quotes " and, commas', "notes": "line one\nline two; three"}
-    source = write_yaml(tmp_path / "p.yaml", [GOOD, OTHER, nasty])
+    source = write_yaml(tmp_path / "p.yaml", [GOOD, OTHER, nasty, *FORMULAS])
     assert cli(migrated_url, "import", str(source)).exit_code == 0
     target = tmp_path / f"export.{export_format}"
     result = cli(migrated_url, "export", "--format", export_format, "--output", str(target))
@@ -232,7 +243,34 @@ def test_export_reimports_to_equal_proposals(
     reimported = cli(copy, "import", str(target))
     assert reimported.exit_code == 0, reimported.output
     assert stored_proposals(copy) == stored_proposals(migrated_url)
-    assert stored_proposals(copy) == [parse_proposal(item) for item in (GOOD, OTHER, nasty)]
+    assert stored_proposals(copy) == [
+        parse_proposal(item) for item in (GOOD, OTHER, nasty, *FORMULAS)
+    ]
+
+
+def test_a_csv_that_is_no_export_keeps_its_quotes(tmp_path: Path, sqlite_url: str) -> None:
+    # The quote is the export's own escape; in a CSV someone wrote, it is part of the text.
+    path = write_csv(tmp_path / "p.csv", ["title", "problem"], [["'=1+1", "'-"]])
+    assert cli(sqlite_url, "import", str(path)).exit_code == 0
+    [proposal] = stored_proposals(sqlite_url)
+    assert (proposal.title, proposal.problem) == ("'=1+1", "'-")
+
+
+def test_no_exported_csv_cell_starts_a_formula(tmp_path: Path, sqlite_url: str) -> None:
+    assert cli(sqlite_url, "import", str(write_yaml(tmp_path / "p.yaml", FORMULAS))).exit_code == 0
+    target = tmp_path / "export.csv"
+    assert cli(sqlite_url, "export", "--format", "csv", "--output", str(target)).exit_code == 0
+    on_stdout = cli(sqlite_url, "export", "--format", "csv").stdout
+    with target.open(encoding="utf-8", newline="") as handle:
+        in_file = list(csv.DictReader(handle))
+    for rows in (in_file, list(csv.DictReader(on_stdout.splitlines()))):
+        assert len(rows) == len(FORMULAS)
+        for row in rows:
+            for column, cell in row.items():
+                assert not cell.startswith(FORMULA_STARTS), (column, cell)
+    titles = [row["title"] for row in in_file]
+    assert titles[0] == '\'=HYPERLINK("http://evil.example","x")'
+    assert titles[-6:] == ["'-1+1", "''=1+1", "'''@SUM(A1)", "'Tis the season", "'", "a=1"]
 
 
 def test_export_csv_columns(tmp_path: Path, sqlite_url: str) -> None:
@@ -329,6 +367,21 @@ def test_delete_of_an_unknown_id(sqlite_url: str) -> None:
     result = cli(sqlite_url, "delete", "7", "--yes")
     assert result.exit_code == 2
     assert "no use case with id 7" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["show", "delete"])
+def test_an_id_no_use_case_can_have_is_a_clear_error(migrated_url: str, command: str) -> None:
+    confirmed = ["--yes"] if command == "delete" else []
+    for typed in NOT_A_CHECK:
+        result = cli(migrated_url, command, typed, *confirmed)
+        assert result.exit_code == 2, (typed, result.output)
+        assert result.stderr == f"mlops-advisor: no use case with id {typed.lstrip('#')}\n"
+    # "-3" is no id either, but the command line reads it as an option it does not know.
+    for typed in [typed for typed in NOT_A_NUMBER if not typed.startswith("-")]:
+        result = cli(migrated_url, command, typed, *confirmed)
+        assert result.exit_code == 2, (typed, result.output)
+        assert result.stderr.startswith("mlops-advisor: not a use case id: "), typed
+        assert len(result.stderr.splitlines()) == 1
 
 
 # --- what a person typed, and database errors --------------------------------------------------

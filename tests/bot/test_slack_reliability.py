@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+from samples import NOT_A_CHECK, NOT_A_NUMBER
 from slack_double import INTERVIEW_ANSWERS, ServedApp, Server, app_home_opened, message_event
 from slack_sdk.models.blocks import Block
 
@@ -76,6 +78,29 @@ def test_every_message_is_valid_block_kit_and_no_injection_fires(
         text = json.dumps(call.args)
         for token in RAW:
             assert token not in text, (call.method, token)
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def test_bidi_controls_typed_in_answers_are_not_echoed(start_server: Callable[[], Server]) -> None:
+    server = start_server()
+    root_ts = start(server)
+    # "Invoice \u202eexe.gnp" would show as "Invoice png.exe": the verdict must show what was typed.
+    disguised = [
+        f"{a} \u202eexe.gnp{BIDI}" if n in TEXT_ANSWERS else a for n, a in enumerate(ANSWERS)
+    ]
+    interview(server, root_ts, disguised)
+    verdict = in_thread(server)[-1]
+    assert verdict["metadata"]["event_type"] == "mlops_assessment_completed"
+    shown = json.dumps(verdict, ensure_ascii=False)
+    assert f"{ANSWERS[0]} exe.gnp" in shown
+    sent = [c for c in server.slack.calls() if c.method in {"chat.postMessage", "chat.update"}]
+    for call in sent:
+        text = json.dumps(call.args, ensure_ascii=False)
+        assert not set(BIDI) & set(text), call.method
+    [stored] = server.advisor.use_cases()
+    assert stored.title == disguised[0]  # kept as typed: only what is echoed is neutralised
 
 
 def test_a_rate_limited_post_is_retried(start_server: Callable[[], Server]) -> None:
@@ -164,3 +189,18 @@ def test_healthz_is_503_when_the_database_does_not_answer(slack_env: Any) -> Non
         finally:
             served.stop()
     assert response.status_code == 503
+
+
+def test_numbers_that_are_no_check_get_an_answer_and_log_no_error(
+    start_server: Callable[[], Server], caplog: pytest.LogCaptureFixture
+) -> None:
+    server = start_server()
+    typed = [(verb, text) for verb in ("show", "delete") for text in NOT_A_CHECK + NOT_A_NUMBER]
+    for count, (verb, text) in enumerate(typed, start=1):
+        assert server.command(f"{verb} {text}").status_code == 200
+        answer = responses(server, count)[-1]["text"]
+        if text in NOT_A_CHECK:
+            assert answer == f"You have no check #{text.lstrip('#')}.", (verb, text)
+        else:
+            assert answer == "Give the check's number, e.g. `show 12`.", (verb, text)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

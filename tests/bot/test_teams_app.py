@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import base64
 import importlib.util
+import json
+import logging
 import os
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -13,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from samples import NOT_A_CHECK, NOT_A_NUMBER
 from slack_double import INTERVIEW_ANSWERS
 from teams_double import (
     CHANNEL,
@@ -32,6 +36,7 @@ pytestmark = pytest.mark.skipif(
 
 ADMIN = "0d9a8b7c-6e5f-4a3b-2c1d-0e9f8a7b6c5d"
 ZERO_WIDTH_SPACE = "\u200b"
+WORD_JOINER = "\u2060"
 
 
 @dataclass
@@ -168,6 +173,20 @@ def test_list_show_and_delete_only_ones_own_checks(
     assert "number" in usage.shown()
 
 
+def test_numbers_that_are_no_check_get_an_answer_and_log_no_error(
+    start_teams: Callable[[], TeamsServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    server = start_teams()
+    for verb in ("show", "delete"):
+        for text in NOT_A_CHECK:
+            [reply] = server.say(f"{verb} {text}")
+            assert reply.shown() == f"You have no check #{text.lstrip('#')}.", (verb, text)
+        for text in NOT_A_NUMBER:
+            [reply] = server.say(f"{verb} {text}")
+            assert reply.shown() == f"Give the check's number, e.g. **{verb} 12**.", (verb, text)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
 def test_a_button_answers_the_question_like_typing_its_value(
     start_teams: Callable[[], TeamsServer],
 ) -> None:
@@ -214,7 +233,8 @@ def test_typed_text_cannot_mention_link_or_inject_markup(
 ) -> None:
     server = start_teams()
     hostile = (
-        "<at>General</at> [Reset your password](https://evil.example/login) "
+        "<at>General</at> https://evil.example/bare www.evil.example "
+        "[Reset your password](https://evil.example/login) "
         '<a href="https://evil.example">docs</a> ![x](https://evil.example/p.png) '
         "<https://evil.example> [ref][1]\n[1]: https://evil.example \u202egnp.exe"
     )
@@ -223,11 +243,13 @@ def test_typed_text_cannot_mention_link_or_inject_markup(
     listing = server.say("list")
     for call in [*replies, *listing]:
         shown = call.shown()
-        for forbidden in ("<at>", "<a ", "](", "][", "]:", "<https", "\u202e"):
-            assert forbidden not in shown, (forbidden, shown)
+        forbidden = ("<at>", "<a ", "](", "][", "]:", "<https", "\u202e", "://", "evil.example")
+        for construct in forbidden:
+            assert construct not in shown, (construct, shown)
         # What was typed is still there to read: the breaks are invisible.
-        visible = shown.replace(ZERO_WIDTH_SPACE, "")
+        visible = shown.replace(ZERO_WIDTH_SPACE, "").replace(WORD_JOINER, "")
         assert "[Reset your password](https://evil.example/login)" in visible
+        assert "https://evil.example/bare www.evil.example" in visible
     [use_case] = server.advisor.use_cases()
     assert use_case.title.startswith("<at>General</at>")  # stored as typed
 
@@ -372,6 +394,94 @@ def test_without_the_local_setting_unauthenticated_activities_get_401(
     finally:
         served.stop()
         advisor.close()
+
+
+# --- bodies that are no activity -------------------------------------------------------------
+
+MARKER = "typed-by-a-stranger"
+
+
+def _refusals(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+def test_a_body_that_is_no_activity_gets_400_and_one_log_line(
+    start_teams: Callable[[], TeamsServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    server = start_teams()
+    server.say("help")  # the SDK set up, with its warnings about the local setting
+    valid = personal_message(server.connector.url, MARKER)
+    without_conversation = {key: value for key, value in valid.items() if key != "conversation"}
+    bodies = {
+        "empty object": b"{}",
+        "message without anything": json.dumps({"type": "message", "text": MARKER}).encode(),
+        "message without conversation": json.dumps(without_conversation).encode(),
+        "unknown type": json.dumps({**valid, "type": MARKER}).encode(),
+        "text that is a list": json.dumps({**valid, "text": [MARKER]}).encode(),
+        "a list": json.dumps([valid]).encode(),
+        "a string": json.dumps(MARKER).encode(),
+        "deeply nested": json.dumps(valid)[:-1].encode()
+        + b', "value": '
+        + b"[" * 100_000
+        + b"]" * 100_000
+        + b"}",
+        "not JSON": MARKER.encode(),
+        "not UTF-8": b'{"text": "\xff' + MARKER.encode() + b'"}',
+    }
+    for name, body in bodies.items():
+        caplog.clear()
+        response = httpx.post(
+            f"{server.url}/api/messages",
+            content=body,
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert response.status_code == 400, (name, response.text)
+        [refusal] = _refusals(caplog)
+        assert refusal.exc_info is None and MARKER not in refusal.getMessage(), name
+    assert len(server.connector.calls()) == 1  # the answer to "help" only
+
+
+def _raw_post(url: str, headers: dict[str, str], *parts: bytes) -> bytes:
+    """A POST written on the socket as given (the body may never end); what the server answered."""
+    address = httpx.URL(url)
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    with socket.create_connection((address.host, address.port), timeout=30) as connection:
+        connection.sendall(
+            f"POST /api/messages HTTP/1.1\r\nHost: {address.host}\r\n{head}\r\n".encode()
+        )
+        for part in parts:
+            connection.sendall(part)
+        answer = b""
+        while not answer.endswith(b"}") and (chunk := connection.recv(65536)):
+            answer += chunk
+    return answer
+
+
+def test_a_body_over_the_limit_gets_413_before_it_is_all_read(
+    start_teams: Callable[[], TeamsServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.teams.app import MAX_ACTIVITY_BYTES
+
+    server = start_teams()
+    server.say("help")  # the SDK set up, with its warnings about the local setting
+    caplog.clear()
+    # Announced: refused on the header alone, though not one byte of the body was sent.
+    announced = {"Content-Type": "application/json", "Content-Length": str(10 * MAX_ACTIVITY_BYTES)}
+    assert _raw_post(server.url, announced).startswith(b"HTTP/1.1 413 ")
+    # Chunked: refused once the limit is passed, though the body never ends.
+    chunked = {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+    piece = b"x" * 65536
+    pieces = [b"%x\r\n%s\r\n" % (len(piece), piece)] * (MAX_ACTIVITY_BYTES // len(piece) + 1)
+    assert _raw_post(server.url, chunked, *pieces).startswith(b"HTTP/1.1 413 ")
+    assert len(_refusals(caplog)) == 2
+    assert all(record.exc_info is None for record in _refusals(caplog))
+    # Just under the limit, a real activity with a large card value is still read and answered.
+    padded = personal_message(server.connector.url, "help")
+    padded["channelData"]["padding"] = "x" * (MAX_ACTIVITY_BYTES - len(json.dumps(padded)) - 100)
+    assert len(json.dumps(padded).encode()) <= MAX_ACTIVITY_BYTES
+    assert server.post(padded).status_code == 200
+    assert "mlops-check" in server.connector.sent()[-1].shown()
 
 
 # --- proactive digests ----------------------------------------------------------------------

@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import DataError
 
 from advisor import (
     DEFAULT,
+    MAX_USE_CASE_ID,
     AuditAction,
     Platform,
     Proposal,
@@ -129,6 +131,15 @@ def test_unknown_ids_read_as_none_and_write_as_an_error(session, clock):
     assert raised.value.use_case_id == 404
     with pytest.raises(UnknownUseCaseError):
         update_proposal(session, 404, CHURN, actor="U1", now=clock())
+
+
+def test_max_use_case_id_is_the_largest_id_every_database_takes(session):
+    # The adapters never send a bigger number (advisor.parse_use_case_number): if the id column
+    # ever became a BIGINT, this fails on PostgreSQL and the bound should grow with it.
+    assert get_use_case(session, MAX_USE_CASE_ID) is None
+    if session.get_bind().dialect.name == "postgresql":
+        with pytest.raises(DataError, match="out of range"):
+            get_use_case(session, MAX_USE_CASE_ID + 1)
 
 
 def test_history_keeps_every_assessment_and_latest_is_the_newest(session, clock):
