@@ -38,6 +38,7 @@ __all__ = [
     "Done",
     "FollowUps",
     "InterviewState",
+    "Position",
     "Question",
     "Reprompt",
     "Step",
@@ -447,11 +448,47 @@ class InterviewState(_Frozen):
     followed_up: tuple[Flag, ...] = ()
     follow_up_answers: dict[Flag, str] = {}
     prompt_count: int = Field(default=0, ge=0)
+    # Never goes down, unlike the history (back) or prompt_count (restart): a question asked
+    # again is asked at a new move, so a button posted with its first asking cannot answer it.
+    # Defaults to 0 so that states stored before it existed still load.
+    moves: int = Field(default=0, ge=0)
 
     @property
     def pending_follow_up(self) -> Flag | None:
         """The flag whose follow-up question is being asked now, if any."""
         return _follow_up_flag(self.current)
+
+    @property
+    def position(self) -> Position | None:
+        """Where the interview stands, for the buttons of the open question; None once done."""
+        return None if self.current is None else Position(question=self.current, moves=self.moves)
+
+
+class Position(_Frozen):
+    """The question an interview is asking and the move at which it was asked.
+
+    A button carries the position it was posted at, so that a press counts only while the
+    interview is still there: a double click, a replayed press or an older message's button
+    finds it has moved on. `encode` and `decode` give it as text, for button payloads.
+    """
+
+    question: str = Field(min_length=1)
+    moves: int = Field(ge=0)
+
+    def encode(self) -> str:
+        """`<moves>:<question id>`; question ids hold no colon."""
+        return f"{self.moves}:{self.question}"
+
+    @classmethod
+    def decode(cls, text: object) -> Position | None:
+        """The position `encode` wrote; None for anything else (the payload is not ours to
+        trust: it arrives from outside)."""
+        if not isinstance(text, str):
+            return None
+        moves, _, question = text.partition(":")
+        if not (moves.isascii() and moves.isdigit() and question):
+            return None
+        return cls(question=question, moves=int(moves))
 
 
 class Ask(_Frozen):
@@ -491,10 +528,12 @@ class Cancelled(_Frozen):
 Step: TypeAlias = Ask | Reprompt | Done | Cancelled
 
 
-def start(catalogue: Catalogue) -> Ask:
-    """The first question of a fresh interview."""
+def start(catalogue: Catalogue, *, after: InterviewState | None = None) -> Ask:
+    """The first question of a fresh interview; `after` an earlier one kept under the same key,
+    its moves carry on, so the earlier interview's buttons cannot answer this one."""
     first = catalogue.main_line[0]
-    return Ask(question=first, state=InterviewState(current=first.id, prompt_count=1))
+    moves = 0 if after is None else after.moves + 1
+    return Ask(question=first, state=InterviewState(current=first.id, prompt_count=1, moves=moves))
 
 
 def advance(
@@ -504,7 +543,18 @@ def advance(
 
     `skip`, `back`, `help`, `cancel` and `restart` work at every step. A state whose current
     question is no longer in the catalogue (an old interview after an upgrade) starts over.
+    Every step that moves the interview (an answer, skip, back, restart) counts one more move;
+    one that stays (a re-prompt, help) keeps the position, so its re-posted buttons and the
+    first ones answer the same question, once.
     """
+    step = _advance(catalogue, state, answer, policy)
+    if isinstance(step, Ask | Done):
+        moved = step.state.model_copy(update={"moves": state.moves + 1})
+        return step.model_copy(update={"state": moved})
+    return step
+
+
+def _advance(catalogue: Catalogue, state: InterviewState, answer: str, policy: Policy) -> Step:
     words = " ".join(answer.lower().split())
     command = _COMMANDS.get(words.strip(" .!?/") or words)
     if command == "cancel":

@@ -26,6 +26,7 @@ from advisor import (
     Platform,
     Policy,
     PortfolioSummary,
+    Position,
     Proposal,
     SessionStatus,
     Step,
@@ -156,7 +157,9 @@ class Advisor:
             if waiting is not None:
                 return waiting
             loaded = load_session(session, key)
-            first = start(self.catalogue)
+            # The earlier interview's moves carry on, so none of its buttons answers this one.
+            earlier = None if loaded is None else InterviewState.model_validate(loaded[0])
+            first = start(self.catalogue, after=earlier)
             save_session(
                 session,
                 key,
@@ -183,6 +186,40 @@ class Advisor:
         that came through the inbox (`inbox_event`) is applied once: taken over after a crash
         that cut its reply short, it changes nothing and the turn repeats the open question.
         """
+        turn = self._answer_saved(key, text, proposer, place, at=None, inbox_event=inbox_event)
+        assert turn is not None  # only an answer tied to a position can come too late
+        return turn
+
+    def answer_button(
+        self,
+        key: str,
+        text: str,
+        *,
+        at: Position | None,
+        proposer: Proposer,
+        place: Place,
+        inbox_event: int | None = None,
+    ) -> Turn | None:
+        """Apply a button's answer if the interview is still at the position the button was
+        posted at (`InterviewState.position`); as `answer` otherwise.
+
+        None, with nothing changed, when it has moved on: a double click, a replayed press or a
+        button of an older question. The check is made in the transaction that saves, and again
+        after a concurrent save, so of two presses racing for one question exactly one counts.
+        A button with no position (posted before buttons carried one) answers the open question.
+        """
+        return self._answer_saved(key, text, proposer, place, at=at, inbox_event=inbox_event)
+
+    def _answer_saved(
+        self,
+        key: str,
+        text: str,
+        proposer: Proposer,
+        place: Place,
+        *,
+        at: Position | None,
+        inbox_event: int | None,
+    ) -> Turn | None:
         for attempt in range(1, _SAVE_ATTEMPTS + 1):
             try:
                 with self._sessions.begin() as session:
@@ -190,7 +227,7 @@ class Advisor:
                         session, inbox_event, self._clock()
                     ):
                         return self._replayed_turn(session, key)
-                    return self._answer(session, key, text, proposer, place)
+                    return self._answer(session, key, text, proposer, place, at=at)
             except StaleSessionError:
                 if attempt == _SAVE_ATTEMPTS:
                     raise
@@ -198,8 +235,15 @@ class Advisor:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _answer(
-        self, session: Session, key: str, text: str, proposer: Proposer, place: Place
-    ) -> Turn:
+        self,
+        session: Session,
+        key: str,
+        text: str,
+        proposer: Proposer,
+        place: Place,
+        *,
+        at: Position | None,
+    ) -> Turn | None:
         now = self._clock()
         loaded = load_session(session, key)
         version = NEW_SESSION if loaded is None else loaded[1]
@@ -208,8 +252,14 @@ class Advisor:
             if loaded is None
             else InterviewState.model_validate(loaded[0])
         )
+        if at is not None and (loaded is None or state.position != at):
+            # Decided on the state this transaction read: when another writer saved since, the
+            # save below fails and the retry decides again on what that writer left.
+            logger.info("a button of interview %s was pressed after it moved on", key)
+            return None
         if state.current is None:
-            state = start(self.catalogue).state  # the last interview finished: a new one begins
+            # The last interview finished: a new one begins, its moves following on.
+            state = start(self.catalogue, after=state).state
         step = advance(self.catalogue, state, text, policy=self.policy)
         use_case = None
         saved_state, status = step.state, SessionStatus.ACTIVE
@@ -218,7 +268,8 @@ class Advisor:
             status = SessionStatus.FINISHED
         elif isinstance(step, Cancelled):
             # Nothing is kept of a cancelled interview; the next message starts afresh.
-            saved_state, status = start(self.catalogue).state, SessionStatus.ABANDONED
+            saved_state = start(self.catalogue, after=step.state).state
+            status = SessionStatus.ABANDONED
         save_session(
             session,
             key,

@@ -53,6 +53,7 @@ from bot.slack.blocks import (
     FORM_CALLBACK_ID,
     TEXT_FALLBACK_MAX,
     VIEW_BLOCKS_MAX,
+    answer_position,
     form_error_text,
     form_root_blocks,
     form_view,
@@ -113,6 +114,8 @@ _FORM_CANNOT_POST_TEXT: Final = (
     "I can't post in the channel where you opened the form, so your check is here instead. "
     "Invite me there with `/invite @MLOps Advisor` to have the next one posted there."
 )
+# A press of a button whose question has moved on: a double click, a replay, an older message.
+_ALREADY_ANSWERED: Final = "That question is already answered."
 _FORM_RESENT: Final = "This page was already sent. Close the form and run /mlops-check form again."
 _FORM_LOST: Final = (
     "Sorry, something went wrong on my side while storing the check you described in the "
@@ -550,6 +553,7 @@ class _Conversation:
         action: dict[str, Any],
         client: AsyncWebClient,
         respond: AsyncRespond,
+        context: AsyncBoltContext,
     ) -> None:
         await ack()
         container = body.get("container") or {}
@@ -572,8 +576,20 @@ class _Conversation:
                 replace_original=False,
             )
             return
-        turn = await _work(self._answer, thread, str(action.get("value") or ""))
-        await self._post_step(client, thread, turn)
+        pressed = await _work(
+            self._advisor.answer_button,
+            thread.key,
+            str(action.get("value") or ""),
+            at=answer_position(str(action.get("action_id") or "")),
+            proposer=Proposer(id=thread.proposer),
+            place=thread.place,
+            inbox_event=context.get(INBOX_EVENT),
+        )
+        if pressed is None:
+            # Only the presser sees it, so pressing again and again posts nothing in the thread.
+            await respond(text=_ALREADY_ANSWERED, response_type="ephemeral", replace_original=False)
+            return
+        await self._post_step(client, thread, pressed)
 
     # Follow-ups after a verdict (bot/follow_ups.py) -----------------------------------------
 
@@ -668,7 +684,9 @@ class _Conversation:
         if isinstance(step, Ask | Reprompt):
             reason = step.reason if isinstance(step, Reprompt) else None
             example = step.example if isinstance(step, Reprompt) else None
-            blocks = question_blocks(step.question, reason=reason, example=example)
+            blocks = question_blocks(
+                step.question, reason=reason, example=example, at=step.state.position
+            )
             await client.chat_postMessage(
                 channel=thread.channel,
                 thread_ts=thread.root_ts,

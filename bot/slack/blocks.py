@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.metadata import Metadata
 from slack_sdk.models.views import View
 
-from advisor import Assessment, PortfolioSummary, Question, Tier, UseCase
+from advisor import Assessment, PortfolioSummary, Position, Question, Tier, UseCase
 from bot.neutralise import TRUNCATED, clip, for_slack, typed_line
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "TEXT_FALLBACK_MAX",
     "VIEW_BLOCKS_MAX",
     "WORDS_HINT",
+    "answer_position",
     "form_error_text",
     "form_root_blocks",
     "form_view",
@@ -112,12 +113,15 @@ def question_blocks(
     reason: str | None = None,
     example: str | None = None,
     number: int | None = None,
+    at: Position | None = None,
 ) -> list[Block]:
     """One interview question: prompt, answer buttons, the commands hint and any re-prompt reason.
 
     `reason` and `example` (from a Reprompt) may quote the person's own words: they are
     neutralised. Buttons carry `action_id` `mlops_answer:<index>` (unique within a message, as
-    Slack requires per block) and the choice's value; the index is authoritative.
+    Slack requires per block), followed by `:<position>` when `at` is given (the interview's
+    position when the question is posted, read back by `answer_position`), and the choice's
+    value; the index is authoritative.
     """
     blocks: list[Block] = []
     if reason is not None or example is not None:
@@ -137,7 +141,7 @@ def question_blocks(
     shown = options[: room * ACTIONS_ELEMENTS_MAX]
     for start in range(0, len(shown), ACTIONS_ELEMENTS_MAX):
         buttons = [
-            _answer_button(index, label, value)
+            _answer_button(index, label, value, at)
             for index, (label, value) in enumerate(
                 shown[start : start + ACTIONS_ELEMENTS_MAX], start=start
             )
@@ -447,11 +451,22 @@ def _use_case_line(use_case: UseCase, link: str | None = None) -> str:
     return f"*#{use_case.id} {title}*\n{second}"
 
 
-def _answer_button(index: int, label: str, value: str) -> ButtonElement:
+def answer_position(action_id: str) -> Position | None:
+    """The position an answer button was posted at (see `question_blocks`); None for a button
+    posted before buttons carried one, or an action id that is not an answer button's."""
+    prefix, _, rest = action_id.partition(":")
+    _index, _, position = rest.partition(":")
+    return Position.decode(position) if prefix == ANSWER_ACTION_PREFIX else None
+
+
+def _answer_button(index: int, label: str, value: str, at: Position | None) -> ButtonElement:
+    # The position goes in the action id rather than the value, which stays the answer as if
+    # typed; question ids are short (the form uses them as block ids, within the same limit).
+    bound = "" if at is None else f":{at.encode()}"
     # A value cut short would be a different value: past the limit the index stands alone.
     return ButtonElement(
         text=_plain(label, BUTTON_TEXT_MAX, BUTTON_NOTE),
-        action_id=f"{ANSWER_ACTION_PREFIX}:{index}",
+        action_id=f"{ANSWER_ACTION_PREFIX}:{index}{bound}",
         value=value if len(value) <= BUTTON_VALUE_MAX else str(index),
     )
 

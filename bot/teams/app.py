@@ -44,7 +44,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from advisor import Ask, Cancelled, Done, PilotStatus, Platform, Reprompt, Step, UseCase
+from advisor import (
+    Ask,
+    Cancelled,
+    Done,
+    PilotStatus,
+    Platform,
+    Position,
+    Reprompt,
+    Step,
+    UseCase,
+)
 from advisor.portfolio import parse_use_case_number
 from advisor.schedule import TEAMS_PREFIX, ScheduleError, schedule_from_words
 from bot.follow_ups import changed_line
@@ -57,6 +67,7 @@ from bot.teams.cards import (
     ACTION_START,
     CARD_CONTENT_TYPE,
     COMMAND,
+    answer_position,
     help_text,
     question_card,
     question_text,
@@ -100,6 +111,8 @@ _DIGEST_REFUSED: Final = (
     "Only the advisor's Teams admins (MLOPS_ADVISOR_TEAMS_ADMINS) may subscribe or unsubscribe "
     "a channel. **digest list** and **digest preview** are open to all."
 )
+# A press of a button whose question has moved on: a double click, a replay, an older card.
+_ALREADY_ANSWERED: Final = "That question is already answered."
 _FOLLOW_UP_CLOSED: Final = "That follow-up is answered already: thank you."
 _DIGEST_WHERE: Final = "Digests go to a channel: mention me in the channel that should get them."
 _CHANNEL_SCOPES: Final = frozenset({"channel", "groupChat"})
@@ -376,7 +389,7 @@ class TeamsBot:
             return
         if value.get(ACTION_KEY) == ACTION_ANSWER:
             if await _work(self._advisor.is_active, chat.key):
-                await self._answer(ctx, chat, str(value.get("value") or ""))
+                await self._press(ctx, chat, str(value.get("value") or ""), answer_position(value))
             else:
                 await ctx.send(_message("That check is finished. " + _NOT_STARTED))
             return
@@ -474,6 +487,26 @@ class TeamsBot:
         turn = await _work(self._answer_turn, chat, text)
         await self._post_step(ctx, turn)
 
+    async def _press(
+        self,
+        ctx: ActivityContext[MessageActivity],
+        chat: _Chat,
+        text: str,
+        at: Position | None,
+    ) -> None:
+        pressed = await _work(
+            self._advisor.answer_button,
+            chat.key,
+            text,
+            at=at,
+            proposer=Proposer(id=chat.user, name=chat.user_name),
+            place=chat.place,
+        )
+        if pressed is None:
+            await ctx.send(_message(_ALREADY_ANSWERED))
+            return
+        await self._post_step(ctx, pressed)
+
     def _answer_turn(self, chat: _Chat, text: str) -> Turn:
         return self._advisor.answer(
             chat.key, text, proposer=Proposer(id=chat.user, name=chat.user_name), place=chat.place
@@ -490,7 +523,9 @@ class TeamsBot:
         if isinstance(step, Ask | Reprompt):
             reason = step.reason if isinstance(step, Reprompt) else None
             example = step.example if isinstance(step, Reprompt) else None
-            card = question_card(step.question, reason=reason, example=example)
+            card = question_card(
+                step.question, reason=reason, example=example, at=step.state.position
+            )
             message = (
                 _message(card=card)
                 if card is not None

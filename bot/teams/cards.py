@@ -8,10 +8,10 @@ standing, and our own text may use the Markdown subset cards support (**bold**, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from advisor import Assessment, PilotStatus, Question, UseCase
+from advisor import Assessment, PilotStatus, Position, Question, UseCase
 from bot.neutralise import clip, for_teams, typed_line
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "CARD_CONTENT_TYPE",
     "COMMAND",
     "WORDS_HINT",
+    "answer_position",
     "follow_up_card",
     "help_text",
     "question_card",
@@ -40,6 +41,8 @@ ACTION_KEY: Final = "mlops"
 ACTION_ANSWER: Final = "answer"
 ACTION_START: Final = "start"
 ACTION_FOLLOW_UP: Final = "follow_up"
+# An answer button's `data` key for the interview's position when its card was posted.
+_POSITION_KEY: Final = "position"
 COMMAND: Final = "mlops-check"
 WORDS_HINT: Final = "Type your answer any time, or: skip, back, help, cancel, restart."
 # Teams shows a few buttons in a row and folds the rest under "…"; past this many choices the
@@ -103,11 +106,17 @@ def question_text(
 
 
 def question_card(
-    question: Question, *, reason: str | None = None, example: str | None = None
+    question: Question,
+    *,
+    reason: str | None = None,
+    example: str | None = None,
+    at: Position | None = None,
 ) -> dict[str, Any] | None:
     """A question with choices as a card with a button per choice; None for a free-text one.
 
-    The button sends the choice's value, as if typed; so does typing it.
+    The button sends the choice's value, as if typed; so does typing it. With `at` (the
+    interview's position as the card is posted) it sends that too, read back by
+    `answer_position`: a card stays clickable in the chat long after its question is answered.
     """
     options = question.options
     if not options:
@@ -119,10 +128,18 @@ def question_card(
         listed = "\n".join(f"- {label}" for label, _ in options)
         body.append(_text(f"Type one of:\n{listed}"))
     body.append(_text(WORDS_HINT, isSubtle=True, size="Small"))
+    bound = {} if at is None else {_POSITION_KEY: at.encode()}
     actions = [
-        _submit(label, **{ACTION_KEY: ACTION_ANSWER, "value": value}) for label, value in shown
+        _submit(label, **{ACTION_KEY: ACTION_ANSWER, "value": value, **bound})
+        for label, value in shown
     ]
     return _card(body, actions)
+
+
+def answer_position(data: Mapping[str, Any]) -> Position | None:
+    """The position an answer button's card was posted at (see `question_card`); None for a
+    card posted before cards carried one."""
+    return Position.decode(data.get(_POSITION_KEY))
 
 
 def verdict_card(

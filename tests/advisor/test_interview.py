@@ -21,6 +21,7 @@ from advisor import (
     InterviewState,
     Origin,
     PilotStatus,
+    Position,
     Reprompt,
     Retraining,
     Serving,
@@ -322,7 +323,8 @@ def test_cancel_and_restart_work_at_any_step() -> None:
             ("CANCEL", "cancelled"),
         ]
     )
-    assert steps[2].state == start(CATALOGUE).state
+    # A fresh start, except that the moves go on counting (so older buttons stay stale).
+    assert steps[2].state == start(CATALOGUE, after=steps[1].state).state
     assert steps[-1].state.history == ("title",)
 
 
@@ -446,6 +448,44 @@ def test_a_state_from_an_older_catalogue_starts_over() -> None:
         assert step.question.id == "title"
     stale = InterviewState(current="follow_up.security_first", history=("title",))
     assert _name(advance(CATALOGUE, stale, "hello")) == "title"
+
+
+def test_a_state_stored_before_moves_were_counted_loads_at_move_zero() -> None:
+    stored = {"answers": {"title": "Fraud scoring"}, "history": ["title"], "current": "origin"}
+    state = InterviewState.model_validate(stored)
+    assert state.moves == 0
+    assert state.position == Position(question="origin", moves=0)
+    assert advance(CATALOGUE, state, "business_need").state.moves == 1
+
+
+def test_a_question_asked_again_after_back_or_restart_is_at_a_new_position() -> None:
+    steps = verify_dialog(
+        [
+            ("Fraud scoring", "origin"),
+            ("what?", "origin?"),
+            ("help", "origin?"),
+            ("back", "title"),
+            ("Fraud scoring", "origin"),
+            ("restart", "title"),
+            ("Fraud scoring", "origin"),
+        ]
+    )
+    positions = [step.state.position for step in steps]
+    # A re-prompt or help keeps the position: the question's buttons, posted again, are the same.
+    assert positions[1] == positions[2] == positions[3]
+    origins = {position for position in positions if position and position.question == "origin"}
+    assert len(origins) == 3
+
+
+@given(st.builds(Position, question=st.from_regex(r"[a-z][a-z0-9_.]{0,40}", fullmatch=True),
+                 moves=st.integers(min_value=0, max_value=10**9)))  # fmt: skip
+def test_a_position_survives_its_text_form(position: Position) -> None:
+    assert Position.decode(position.encode()) == position
+
+
+@pytest.mark.parametrize("text", [None, 3, "", "origin", ":origin", "x:origin", "-1:origin", "2:"])
+def test_text_that_is_no_position_decodes_to_none(text: object) -> None:
+    assert Position.decode(text) is None
 
 
 # The catalogue -----------------------------------------------------------------------------------
@@ -650,3 +690,22 @@ def test_any_complete_interview_takes_at_most_twenty_prompts(data: st.DataObject
     assert len(step.state.history) <= 20
     assert len(step.follow_ups) <= 3
     assert assess(step.proposal).tier in set(Tier)
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.lists(st.one_of(st.text(max_size=40), st.sampled_from(_VOCABULARY)), max_size=45))
+def test_once_the_interview_moves_on_no_earlier_position_comes_back(answers: list[str]) -> None:
+    step: Step = start(CATALOGUE)
+    seen = {step.state.position}
+    for answer in answers:
+        before = step.state.position
+        step = advance(CATALOGUE, step.state, answer)
+        if isinstance(step, Cancelled):
+            break
+        if isinstance(step, Reprompt):
+            assert step.state.position == before
+            continue
+        assert step.state.position not in seen
+        seen.add(step.state.position)
+    after = start(CATALOGUE, after=step.state).state.position
+    assert after not in seen

@@ -740,8 +740,11 @@ def block_actions(
     trigger_id: str | None = None,
     team_id: str = TEAM_ID,
     message: Mapping[str, Any] | None = None,
+    response_url: str | None = None,
 ) -> SlackRequest:
-    """A button click (``block_actions``) on a message, as ``payload=<json>``."""
+    """A button click (``block_actions``) on a message, as ``payload=<json>``. Point
+    `response_url` at the double (``f"{double.url}respond-…"``) to record what the app says
+    through ``respond``."""
     container: dict[str, Any] = {
         "type": "message",
         "message_ts": message_ts,
@@ -777,7 +780,8 @@ def block_actions(
             "is_enterprise_install": False,
             "channel": {"id": channel, "name": f"channel-{channel.lower()}"},
             "message": message_body,
-            "response_url": f"https://hooks.slack.com/actions/{team_id}/{_unique('')}/secret",
+            "response_url": response_url
+            or f"https://hooks.slack.com/actions/{team_id}/{_unique('')}/secret",
             "actions": [
                 {
                     "type": "button",

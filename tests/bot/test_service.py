@@ -114,6 +114,54 @@ def test_two_replicas_answering_at_once_both_count(
     assert list(turn.step.state.history) == ["title", "origin", "problem"]
 
 
+def test_of_two_replicas_pressing_one_button_at_once_only_the_first_counts(
+    advisor_on: Callable[[], Advisor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow, fast = advisor_on(), advisor_on()
+    slow.answer("k", ANSWERS[0], proposer=WHO, place=WHERE)
+    origin = slow.current("k").state.position
+    assert origin is not None and origin.question == "origin"
+    interleaved: list[str] = []
+
+    def advance_while_another_replica_presses(*args: Any, **kwargs: Any) -> Any:
+        if not interleaved:
+            interleaved.append("once")
+            # The same press reaches the other replica, which saves between this one's read
+            # (where the button was still current) and its write.
+            fast.answer_button("k", "business_need", at=origin, proposer=WHO, place=WHERE)
+        return advance(*args, **kwargs)
+
+    monkeypatch.setattr(bot.service, "advance", advance_while_another_replica_presses)
+    # "Not sure" on the same card: retried on the winner's state, it must not answer `problem`.
+    assert slow.answer_button("k", "unknown", at=origin, proposer=WHO, place=WHERE) is None
+    state = slow.current("k").state
+    assert state.answers == {"title": ANSWERS[0], "origin": "business_need"}
+    assert state.current == "problem"
+
+
+def test_a_button_of_an_earlier_interview_under_the_same_key_is_stale(
+    advisor_on: Callable[[], Advisor],
+) -> None:
+    advisor = advisor_on()
+    advisor.answer("k", ANSWERS[0], proposer=WHO, place=WHERE)
+    cancelled_origin = advisor.current("k").state.position
+    advisor.answer("k", "cancel", proposer=WHO, place=WHERE)
+    # A Teams chat keeps one key for every check in it: the next one asks `origin` again.
+    advisor.current("k")
+    advisor.answer("k", "Second check", proposer=WHO, place=WHERE)
+    again = advisor.current("k").state.position
+    assert again is not None and again.question == "origin" and again != cancelled_origin
+    pressed = advisor.answer_button(
+        "k", "vendor_pitch", at=cancelled_origin, proposer=WHO, place=WHERE
+    )
+    assert pressed is None
+    turn = advisor.answer_button("k", "business_need", at=again, proposer=WHO, place=WHERE)
+    assert turn is not None and turn.step.state.answers["origin"] == "business_need"
+    # No position (a button posted before buttons carried one): the open question takes it.
+    turn = advisor.answer_button("k", "skip", at=None, proposer=WHO, place=WHERE)
+    assert turn is not None and "problem" in turn.step.state.answers
+
+
 def test_import_and_delete(advisor_on: Callable[[], Advisor]) -> None:
     advisor = advisor_on()
     proposals = [parse_proposal({"title": f"Use case {n}"}) for n in range(3)]

@@ -19,6 +19,7 @@ from advisor import (
     Choice,
     Flag,
     Platform,
+    Position,
     Question,
     Signal,
     StoredAssessment,
@@ -33,6 +34,7 @@ from bot.slack.blocks import (
     BUTTON_NOTE,
     METADATA_EVENT_TYPE,
     WORDS_HINT,
+    answer_position,
     help_blocks,
     question_blocks,
     root_blocks,
@@ -312,6 +314,23 @@ def test_every_catalogue_question_renders(question: Question) -> None:
         assert [(b["text"]["text"], b["value"]) for b in buttons] == [("Yes", "yes"), ("No", "no")]
     else:
         assert buttons == []
+
+
+@pytest.mark.parametrize("question", CATALOGUE.questions, ids=lambda q: q.id)
+def test_answer_buttons_carry_the_position_they_were_posted_at(question: Question) -> None:
+    at = Position(question=question.id, moves=10**9)  # far more moves than any interview has
+    blocks = question_blocks(question, at=at)
+    assert_fits(blocks)
+    buttons = [e for b in _dicts(blocks) if b["type"] == "actions" for e in b["elements"]]
+    assert [answer_position(b["action_id"]) for b in buttons] == [at] * len(question.options)
+    # Still unique within the message, as Slack requires, and still the value as typed.
+    assert len({b["action_id"] for b in buttons}) == len(buttons)
+    assert [b["value"] for b in buttons] == [value for _, value in question.options]
+
+
+@pytest.mark.parametrize("action_id", ["mlops_answer:0", "mlops_answer:3", "follow_up:1:2:x"])
+def test_a_button_without_a_position_reads_as_none(action_id: str) -> None:
+    assert answer_position(action_id) is None
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=HOSTILE_IDS)

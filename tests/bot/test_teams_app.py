@@ -304,6 +304,48 @@ def test_a_button_from_a_finished_check_starts_nothing(
     assert server.advisor.use_cases() == []
 
 
+def test_an_earlier_cards_button_does_not_answer_the_open_question(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    server.say("mlops-check")
+    [origin] = server.say(INTERVIEW_ANSWERS[0])
+    not_sure = next(b for b in origin.cards()[0]["actions"] if b["title"] == "Not sure")
+    retraining = INTERVIEW_ANSWERS.index("monthly")
+    for answer in INTERVIEW_ANSWERS[1:retraining]:
+        [question] = server.say(answer)
+    assert "How often would the model need retraining?" in question.shown()
+    # As in Microsoft's Agents Playground: the click comes from the origin question's card
+    # (its replyToId) while the retraining question is open, and retraining has a "Not sure" too.
+    click = personal_message(server.connector.url, value=not_sure["data"])
+    click["replyToId"] = "1700000000000002"
+    before = len(server.connector.sent())
+    assert server.post(click).status_code == 200
+    [reply] = server.connector.sent()[before:]
+    assert reply.shown() == "That question is already answered."
+    user = click["from"]["aadObjectId"]
+    state = server.advisor.current(f"teams:{TENANT}:{click['conversation']['id']}:{user}").state
+    assert state.current == "retraining" and "retraining" not in state.answers
+    assert state.answers["origin"] == "business_need"
+    for answer in INTERVIEW_ANSWERS[retraining:]:
+        replies = server.say(answer)
+    assert _is_verdict(replies[0])
+    [use_case] = server.advisor.use_cases()
+    assert use_case.proposal.retraining.value == "monthly"
+    assert use_case.proposal.origin.value == "business_need"
+
+
+def test_a_card_posted_before_cards_were_bound_answers_the_open_question(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    server.say("mlops-check")
+    server.say(INTERVIEW_ANSWERS[0])
+    # The data of an answer button as cards carried it before they carried their position.
+    [next_question] = server.click({"mlops": "answer", "value": "unknown"})
+    assert "What business problem does it solve" in next_question.shown()
+
+
 def test_in_a_channel_a_mention_offers_the_interview_in_a_private_chat(
     start_teams: Callable[[], TeamsServer],
 ) -> None:
