@@ -2,6 +2,7 @@
 
 from storage.database import (
     DEFAULT_DATABASE_URL,
+    DatabaseTimeouts,
     default_database_url,
     make_engine,
     make_session_factory,
@@ -39,6 +40,7 @@ from storage.repository import (
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "NEW_SESSION",
+    "DatabaseTimeouts",
     "StaleSessionError",
     "StorageError",
     "UnknownUseCaseError",
