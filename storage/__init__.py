@@ -1,5 +1,6 @@
 """The portfolio store: SQLAlchemy models, repository functions and packaged Alembic migrations."""
 
+from storage.abandon import Abandonable
 from storage.database import (
     DEFAULT_DATABASE_URL,
     DatabaseTimeouts,
@@ -16,7 +17,7 @@ from storage.digest_repository import (
     subscribe,
     unsubscribe,
 )
-from storage.errors import StaleSessionError, StorageError, UnknownUseCaseError
+from storage.errors import AbandonedError, StaleSessionError, StorageError, UnknownUseCaseError
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.repository import (
     NEW_SESSION,
@@ -40,6 +41,8 @@ from storage.repository import (
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "NEW_SESSION",
+    "Abandonable",
+    "AbandonedError",
     "DatabaseTimeouts",
     "StaleSessionError",
     "StorageError",

@@ -15,6 +15,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.abandon import TrackedCursor, track_engine, track_sessions
+
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "DatabaseTimeouts",
@@ -37,7 +39,7 @@ class DatabaseTimeouts:
     """How long to wait on a PostgreSQL server, in seconds; 0 turns a server-side limit off.
 
     None of these ends a wait on a peer that still acknowledges but never answers (a proxy that
-    stopped forwarding): whoever waits must bound that itself.
+    stopped forwarding): whoever waits bounds that itself (storage.abandon, bot.blocking).
     """
 
     # To open a connection (libpq's connect_timeout, which counts 1 as 2).
@@ -80,7 +82,8 @@ def make_engine(
     timeout instead of an immediate "database is locked", and deleted content overwritten. The
     directory of a SQLite file is created on demand. PostgreSQL: connections are checked before
     use, so a restarted server costs one reconnect instead of an error, and every wait on the
-    server is bounded by `timeouts` (a value the URL sets itself wins).
+    server is bounded by `timeouts` (a value the URL sets itself wins). On both, a call run as
+    `storage.abandon.Abandonable` can be cut off.
     """
     parsed = make_url(url)
     options: dict[str, Any] = {"connect_args": dict(connect_args or {})}
@@ -88,7 +91,9 @@ def make_engine(
         options["connect_args"] = _postgresql_connect_args(parsed, timeouts, connect_args or {})
         options["pool_pre_ping"] = True
         options["pool_timeout"] = timeouts.pool
-        return create_engine(parsed, **options)
+        engine = create_engine(parsed, **options)
+        track_engine(engine)
+        return engine
 
     database = parsed.database or ""
     is_file = database not in {"", ":memory:"} and not database.startswith("file:")
@@ -96,12 +101,16 @@ def make_engine(
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, **options)
     event.listen(engine, "connect", _sqlite_pragmas(wal=is_file))
+    track_engine(engine)
     return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions whose loaded values stay readable after commit (records leave as core models)."""
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions whose loaded values stay readable after commit (records leave as core models),
+    and which commit nothing for an abandoned call (storage.abandon)."""
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    track_sessions(sessions)
+    return sessions
 
 
 def _postgresql_connect_args(
@@ -112,7 +121,7 @@ def _postgresql_connect_args(
     Server settings travel in the one `options` parameter; ours go first there, as PostgreSQL
     applies the last of a setting given twice.
     """
-    params: dict[str, Any] = {"connect_timeout": timeouts.connect}
+    params: dict[str, Any] = {"connect_timeout": timeouts.connect, "cursor_factory": TrackedCursor}
     if timeouts.tcp > 0:
         params |= {
             "keepalives": 1,

@@ -1,13 +1,23 @@
-"""Every wait on PostgreSQL is bounded, and what the database URL says itself wins."""
+"""Every wait on PostgreSQL is bounded; work whose caller gave up commits and connects no more."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
-from storage import DatabaseTimeouts, make_engine, upgrade
+from storage import (
+    Abandonable,
+    AbandonedError,
+    DatabaseTimeouts,
+    claim_event,
+    make_engine,
+    make_session_factory,
+    upgrade,
+)
 
 POSTGRESQL = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 
@@ -65,3 +75,35 @@ def test_zero_leaves_the_server_s_own_limits(database: Any) -> None:
 def test_migrations_are_not_cut_short_by_the_statement_timeout(database: Any) -> None:
     # 1 ms would end the migrations' larger statements; they run without the limit.
     upgrade(database.engine(timeouts=DatabaseTimeouts(statement=0.001)))
+
+
+def test_abandoned_work_opens_no_connection(database: Any) -> None:
+    engine = database.engine()
+    work = Abandonable()
+    work.abandon()
+
+    def select_one() -> None:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    with pytest.raises(AbandonedError):
+        work.run(select_one)
+    Abandonable().run(select_one)  # other work goes on
+
+
+def test_abandoned_work_commits_nothing(database: Any) -> None:
+    engine = database.engine()
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    work = Abandonable()
+
+    def claim_then_get_abandoned() -> None:
+        with sessions.begin() as session:
+            claim_event(session, "Ev1", datetime.now(UTC))
+            work.abandon()  # as the waiting side does when its deadline passes
+
+    # Refused at commit; on PostgreSQL the rollback then fails too: its connection was cut.
+    with pytest.raises((AbandonedError, DBAPIError)):
+        work.run(claim_then_get_abandoned)
+    with sessions.begin() as session:
+        assert claim_event(session, "Ev1", datetime.now(UTC))  # the first claim never landed
