@@ -42,6 +42,7 @@ from starlette.routing import Route
 
 from advisor import Ask, Cancelled, Done, PilotStatus, Platform, Reprompt, Step, UseCase
 from advisor.schedule import TEAMS_PREFIX, ScheduleError, schedule_from_words
+from bot.blocking import call_service
 from bot.follow_ups import changed_line
 from bot.neutralise import for_teams
 from bot.service import Advisor, Place, Proposer, Turn
@@ -104,8 +105,9 @@ _T = TypeVar("_T")
 
 
 async def _work(function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
-    # The service talks to the database synchronously: keep it off the event loop.
-    return await asyncio.to_thread(function, *args, **kwargs)
+    # The service talks to the database synchronously: keep it off the event loop, and give up
+    # (the error handler apologises) when the database does not answer in time.
+    return await call_service(function, *args, **kwargs)
 
 
 def _message(text: str | None = None, card: dict[str, Any] | None = None) -> MessageActivityInput:
