@@ -14,6 +14,7 @@ from bot.neutralise import for_terminal
 
 if TYPE_CHECKING:
     from bot.service import Advisor
+    from storage import DatabaseTimeouts
 
 __all__ = [
     "EXIT_INVALID_INPUT",
@@ -126,8 +127,11 @@ def database_url_or_default(database_url: str | None) -> str:
 
 
 @contextmanager
-def open_service(database_url: str | None, policy: Policy = DEFAULT) -> Iterator[Advisor]:
-    """The advisor service on the database (the embedded SQLite file by default), closed after.
+def open_service(
+    database_url: str | None, policy: Policy = DEFAULT, timeouts: DatabaseTimeouts | None = None
+) -> Iterator[Advisor]:
+    """The advisor service on the database (the embedded SQLite file by default), closed after;
+    waits on a database server bounded by `timeouts` (default: DatabaseTimeouts' defaults).
 
     A database failure, on opening or while working, exits with one line.
     """
@@ -135,7 +139,7 @@ def open_service(database_url: str | None, policy: Policy = DEFAULT) -> Iterator
 
     url = database_url_or_default(database_url)
     with database_errors("open the database"):
-        advisor = open_advisor(url, policy=policy)
+        advisor = open_advisor(url, policy=policy, timeouts=timeouts)
     try:
         with database_errors("use the database"):
             yield advisor

@@ -83,7 +83,14 @@ def serve_command(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     teams_app = _teams_module(settings)
     policy = load_policy(settings.mlops_advisor_policy)
-    with open_service(settings.database_url, policy) as advisor, _oauth_engine(settings) as engine:
+    from bot.blocking import configure  # noqa: PLC0415
+
+    configure(settings)
+    timeouts = settings.database_timeouts
+    with (
+        open_service(settings.database_url, policy, timeouts) as advisor,
+        _oauth_engine(settings) as engine,
+    ):
         from bot.slack.app import create_slack_app  # noqa: PLC0415
 
         slack_app = (
@@ -182,7 +189,9 @@ def _oauth_engine(settings: Settings) -> Iterator[Engine | None]:
         return
     from storage import make_engine  # noqa: PLC0415
 
-    engine = make_engine(database_url_or_default(settings.database_url))
+    engine = make_engine(
+        database_url_or_default(settings.database_url), timeouts=settings.database_timeouts
+    )
     try:
         yield engine
     finally:

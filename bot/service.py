@@ -412,28 +412,14 @@ class Advisor:
     # The inbox (storage.inbox): requests stored before they are acknowledged ------------------
 
     def receive(
-        self,
-        delivery_key: str,
-        thread_key: str,
-        sent_ts: str,
-        payload: dict[str, Any],
-        *,
-        abandoned: Callable[[], bool] = lambda: False,
+        self, delivery_key: str, thread_key: str, sent_ts: str, payload: dict[str, Any]
     ) -> int | None:
         """Store a request before it is acknowledged: its inbox id, or None for a retry or a
-        replay of one stored before.
-
-        `abandoned` is asked just before the commit: a caller that stopped waiting (the database
-        was too slow to acknowledge in time) must not find the request stored later behind its
-        back, to be processed beside the one the person sends again.
-        """
+        replay of one stored before."""
         with self._sessions.begin() as session:
-            event_id = receive_inbox_event(
+            return receive_inbox_event(
                 session, delivery_key, thread_key, sent_ts, payload, now=self._clock()
             )
-            if abandoned():
-                raise TimeoutError("the request was given up before it was stored")
-        return event_id
 
     def take_next(self, thread_key: str, *, stale_after: timedelta) -> InboxEvent | None:
         """Claim the thread's oldest unprocessed request, unless another worker holds it."""

@@ -12,7 +12,9 @@ import pydantic_settings
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.blocking import DEFAULT_DEADLINE, DEFAULT_HEALTH_DEADLINE
 from bot.request_body import DEFAULT_MAX_REQUEST_BYTES
+from storage import DatabaseTimeouts
 
 __all__ = ["Settings", "SettingsError", "load_settings"]
 
@@ -30,6 +32,8 @@ _TOKEN_KINDS = {
     "xapp-": ("an app-level token", "SLACK_APP_TOKEN"),
     "xoxp-": ("a user token", None),
 }
+
+_DB_DEFAULTS = DatabaseTimeouts()
 
 
 def _id_list(value: object, pattern: re.Pattern[str], kind: str, *, lower: bool = False) -> object:
@@ -125,6 +129,18 @@ class Settings(BaseSettings):
     )
     # Local development only: accept activities without Bot Framework authentication.
     mlops_advisor_teams_insecure_local: bool = False
+    # How long to wait on the database, in seconds (README, "When the database is slow or
+    # silent"). 0 turns a server-side limit off (statement, idle in transaction), or the TCP
+    # tuning (tcp), e.g. behind a connection pooler that refuses startup options.
+    mlops_advisor_db_connect_timeout: int = Field(_DB_DEFAULTS.connect, ge=2)  # libpq's minimum
+    mlops_advisor_db_statement_timeout: float = Field(_DB_DEFAULTS.statement, ge=0)
+    mlops_advisor_db_idle_in_transaction_timeout: float = Field(
+        _DB_DEFAULTS.idle_in_transaction, ge=0
+    )
+    mlops_advisor_db_pool_timeout: float = Field(_DB_DEFAULTS.pool, gt=0)
+    mlops_advisor_db_tcp_timeout: int = Field(_DB_DEFAULTS.tcp, ge=0)
+    mlops_advisor_db_request_timeout: float = Field(DEFAULT_DEADLINE, gt=0)
+    mlops_advisor_db_health_timeout: float = Field(DEFAULT_HEALTH_DEADLINE, gt=0)
 
     def __init__(self, **values: Any) -> None:
         try:
@@ -196,6 +212,17 @@ class Settings(BaseSettings):
                 yield name, _redacted_url(value)
             else:
                 yield name, value
+
+    @property
+    def database_timeouts(self) -> DatabaseTimeouts:
+        """The limits on each wait on the database server (MLOPS_ADVISOR_DB_*_TIMEOUT)."""
+        return DatabaseTimeouts(
+            connect=self.mlops_advisor_db_connect_timeout,
+            statement=self.mlops_advisor_db_statement_timeout,
+            idle_in_transaction=self.mlops_advisor_db_idle_in_transaction_timeout,
+            pool=self.mlops_advisor_db_pool_timeout,
+            tcp=self.mlops_advisor_db_tcp_timeout,
+        )
 
     @property
     def oauth(self) -> bool:

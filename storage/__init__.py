@@ -1,7 +1,9 @@
 """The portfolio store: SQLAlchemy models, repository functions and packaged Alembic migrations."""
 
+from storage.abandon import Abandonable
 from storage.database import (
     DEFAULT_DATABASE_URL,
+    DatabaseTimeouts,
     default_database_url,
     make_engine,
     make_session_factory,
@@ -15,7 +17,7 @@ from storage.digest_repository import (
     subscribe,
     unsubscribe,
 )
-from storage.errors import StaleSessionError, StorageError, UnknownUseCaseError
+from storage.errors import AbandonedError, StaleSessionError, StorageError, UnknownUseCaseError
 from storage.inbox import (
     InboxEvent,
     finish_inbox_event,
@@ -49,6 +51,9 @@ from storage.repository import (
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "NEW_SESSION",
+    "Abandonable",
+    "AbandonedError",
+    "DatabaseTimeouts",
     "InboxEvent",
     "StaleSessionError",
     "StorageError",

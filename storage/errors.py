@@ -2,12 +2,13 @@
 
 StorageError
  ├── UnknownUseCaseError   the use case id does not exist (or was deleted)
- └── StaleSessionError     another writer saved the interview session first: reload, retry
+ ├── StaleSessionError     another writer saved the interview session first: reload, retry
+ └── AbandonedError        the caller stopped waiting for this work: nothing more of it is done
 """
 
 from __future__ import annotations
 
-__all__ = ["StaleSessionError", "StorageError", "UnknownUseCaseError"]
+__all__ = ["AbandonedError", "StaleSessionError", "StorageError", "UnknownUseCaseError"]
 
 
 class StorageError(Exception):
@@ -32,3 +33,11 @@ class StaleSessionError(StorageError):
             f"interview session {key!r} is no longer at version {expected_version}:"
             " another writer saved it first"
         )
+
+
+class AbandonedError(StorageError):
+    """The caller stopped waiting for this database work (its deadline passed): it may neither
+    commit nor open a connection any more (see storage.abandon)."""
+
+    def __init__(self) -> None:
+        super().__init__("the caller stopped waiting for this database work; nothing was committed")

@@ -45,6 +45,7 @@ from advisor.schedule import (
     parse_channel_id,
     schedule_from_words,
 )
+from bot.blocking import call_service
 from bot.follow_ups import FOLLOW_UP_ACTION_PREFIX, changed_line
 from bot.neutralise import clip, for_slack, from_slack_event
 from bot.service import Advisor, Place, Proposer, Turn
@@ -219,8 +220,9 @@ def _oauth_settings(settings: Settings, engine: Engine | None) -> AsyncOAuthSett
 
 
 async def _work(function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
-    # The service talks to the database synchronously: keep it off the event loop.
-    return await asyncio.to_thread(function, *args, **kwargs)
+    # The service talks to the database synchronously: keep it off the event loop, and give up
+    # (the error handler apologises) when the database does not answer in time.
+    return await call_service(function, *args, **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -548,6 +550,7 @@ class _Conversation:
 
     async def on_button(
         self,
+        *,
         ack: AsyncAck,
         body: dict[str, Any],
         action: dict[str, Any],

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, Final
@@ -21,6 +20,7 @@ from typing import Any, Final
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.blocking import ack_writes, call_service
 from bot.service import Advisor
 
 __all__ = [
@@ -37,9 +37,6 @@ logger = logging.getLogger(__name__)
 
 # The Bolt context key that marks a request dispatched from the inbox, with its inbox id.
 INBOX_EVENT: Final = "mlops_advisor_inbox_event"
-# Slack wants its answer within 3 seconds: a database slower than this to store the request
-# gets an apology instead of a late ack that Slack would take for a failure.
-_STORE_TIMEOUT_SECONDS: Final = 2.0
 # Longer than any request's processing takes, shorter than a person's patience.
 _CLAIM_STALE: Final = timedelta(seconds=60)
 # Left alone this long, an unclaimed request has lost its process (the ack's own drain starts
@@ -107,7 +104,7 @@ class InboxProcessor:
         """Process the thread's waiting requests in order, while no other worker holds it."""
         try:
             while True:
-                event = await asyncio.to_thread(
+                event = await call_service(
                     self._advisor.take_next, thread_key, stale_after=_CLAIM_STALE
                 )
                 if event is None:
@@ -118,7 +115,7 @@ class InboxProcessor:
                 # Verified when it arrived ("socket_mode" skips Bolt's signature check, as the
                 # stored payload has no headers); listeners report their own failures.
                 await self._app.async_dispatch(request)
-                await asyncio.to_thread(self._advisor.finish, event.id)
+                await call_service(self._advisor.finish, event.id)
         except Exception:
             # The database went away mid-way: the request stays in the inbox for the sweep.
             logger.exception("the inbox of a Slack thread could not be processed")
@@ -126,7 +123,7 @@ class InboxProcessor:
     async def sweep(self, *, orphaned_after: timedelta = _ORPHANED_AFTER) -> None:
         """Process what dead processes left in the inbox, oldest thread first."""
         try:
-            threads = await asyncio.to_thread(
+            threads = await call_service(
                 self._advisor.waiting_threads,
                 unclaimed_for=orphaned_after,
                 stale_after=_CLAIM_STALE,
@@ -169,16 +166,11 @@ class InboxMiddleware:
         if keys is None:
             await next()
             return None
-        given_up = threading.Event()
         try:
-            stored = await asyncio.wait_for(
-                asyncio.to_thread(
-                    self._advisor.receive, *keys, req.body, abandoned=given_up.is_set
-                ),
-                _STORE_TIMEOUT_SECONDS,
-            )
+            # Past the deadline the write is abandoned: it commits nothing later, so the person
+            # told to send it again does not find it applied twice.
+            stored = await ack_writes.run(self._advisor.receive, *keys, req.body)
         except Exception as error:  # a database down or too slow: nothing is half-stored
-            given_up.set()
             logger.warning("a Slack request could not be stored (%s)", type(error).__name__)
             self._processor.spawn(self._apologise(req.body, req.context.client))
             return BoltResponse(status=200, body="")

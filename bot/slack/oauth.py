@@ -8,13 +8,13 @@ portfolio's database, in the tables migration 0002 creates (`slack_installations
 
 slack-sdk's async SQLAlchemy stores need an `AsyncEngine` and an async driver (aiosqlite for the
 embedded SQLite file, which the app does not ship). The app's engine is synchronous and shared
-with the portfolio, so the synchronous stores are used, each call in a worker thread, never on the
-event loop. (Importing either store module still needs greenlet: see pyproject.toml.)
+with the portfolio, so the synchronous stores are used, each call in a worker thread (never on the
+event loop) within the request deadline, as the listeners' calls are (bot.blocking). (Importing
+either store module still needs greenlet: see pyproject.toml.)
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from logging import Logger
 from typing import Any, Final
@@ -27,6 +27,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
+from bot.blocking import call_service
 from bot.settings import Settings
 
 __all__ = [
@@ -68,10 +69,10 @@ class ThreadedInstallationStore(AsyncInstallationStore):
         return self.sync.logger
 
     async def async_save(self, installation: Installation) -> None:
-        await asyncio.to_thread(self.sync.save, installation)
+        await call_service(self.sync.save, installation)
 
     async def async_save_bot(self, bot: Bot) -> None:
-        await asyncio.to_thread(self.sync.save_bot, bot)
+        await call_service(self.sync.save_bot, bot)
 
     async def async_find_bot(
         self,
@@ -80,7 +81,7 @@ class ThreadedInstallationStore(AsyncInstallationStore):
         team_id: str | None,
         is_enterprise_install: bool | None = False,
     ) -> Bot | None:
-        return await asyncio.to_thread(
+        return await call_service(
             self.sync.find_bot,
             enterprise_id=enterprise_id,
             team_id=team_id,
@@ -95,7 +96,7 @@ class ThreadedInstallationStore(AsyncInstallationStore):
         user_id: str | None = None,
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
-        return await asyncio.to_thread(
+        return await call_service(
             self.sync.find_installation,
             enterprise_id=enterprise_id,
             team_id=team_id,
@@ -104,12 +105,12 @@ class ThreadedInstallationStore(AsyncInstallationStore):
         )
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        await asyncio.to_thread(self.sync.delete_bot, enterprise_id=enterprise_id, team_id=team_id)
+        await call_service(self.sync.delete_bot, enterprise_id=enterprise_id, team_id=team_id)
 
     async def async_delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
     ) -> None:
-        await asyncio.to_thread(
+        await call_service(
             self.sync.delete_installation,
             enterprise_id=enterprise_id,
             team_id=team_id,
@@ -117,7 +118,7 @@ class ThreadedInstallationStore(AsyncInstallationStore):
         )
 
     async def async_delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        await asyncio.to_thread(self.sync.delete_all, enterprise_id=enterprise_id, team_id=team_id)
+        await call_service(self.sync.delete_all, enterprise_id=enterprise_id, team_id=team_id)
 
 
 class ThreadedOAuthStateStore(AsyncOAuthStateStore):
@@ -135,10 +136,10 @@ class ThreadedOAuthStateStore(AsyncOAuthStateStore):
         return self.sync.logger
 
     async def async_issue(self, *args: Any, **kwargs: Any) -> str:
-        return await asyncio.to_thread(self._issue)
+        return await call_service(self._issue)
 
     async def async_consume(self, state: str) -> bool:
-        return await asyncio.to_thread(self.sync.consume, state)
+        return await call_service(self.sync.consume, state)
 
     def _issue(self) -> str:
         table = self.sync.oauth_states

@@ -7,7 +7,6 @@ are 404, as /slack/events is when only Teams is served and /api/messages when Te
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import hashlib
 import hmac
@@ -29,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.blocking import database_answers
 from bot.request_body import BodyTooLarge, read_limited
 from bot.service import Advisor
 from bot.settings import Settings
@@ -115,7 +115,9 @@ def inbox_sweeper(slack_app: AsyncApp | None, advisor: Advisor) -> Scheduler | N
 
 def _healthz(advisor: Advisor) -> Callable[[Request], Awaitable[Response]]:
     async def healthz(_: Request) -> Response:
-        if await asyncio.to_thread(advisor.ping):
+        # 503 within the health deadline (MLOPS_ADVISOR_DB_HEALTH_TIMEOUT) when the database is
+        # down or silent: the ping has threads of its own, never queued behind stuck requests.
+        if await database_answers(advisor.ping):
             return PlainTextResponse("ok")
         return PlainTextResponse("the database does not answer", status_code=503)
 

@@ -57,8 +57,10 @@ from advisor import (
 )
 from advisor.portfolio import parse_use_case_number
 from advisor.schedule import TEAMS_PREFIX, ScheduleError, schedule_from_words
+from bot.blocking import call_service
 from bot.follow_ups import changed_line
 from bot.neutralise import for_teams
+from bot.request_body import DEFAULT_MAX_REQUEST_BYTES, BodyTooLarge, read_limited
 from bot.service import Advisor, Place, Proposer, Turn
 from bot.teams.cards import (
     ACTION_ANSWER,
@@ -85,7 +87,7 @@ __all__ = ["MAX_ACTIVITY_BYTES", "MESSAGING_PATH", "TeamsBot", "TeamsSender"]
 logger = logging.getLogger(__name__)
 
 MESSAGING_PATH: Final = "/api/messages"
-MAX_ACTIVITY_BYTES: Final = 1024 * 1024
+MAX_ACTIVITY_BYTES: Final = DEFAULT_MAX_REQUEST_BYTES
 """The largest body /api/messages reads. A Teams message carries at most about 28 KB of text and
 a card's submitted values are smaller still: a megabyte is generous, and bounds what a stranger
 can make the server hold before the token is even checked."""
@@ -126,8 +128,9 @@ _T = TypeVar("_T")
 
 
 async def _work(function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
-    # The service talks to the database synchronously: keep it off the event loop.
-    return await asyncio.to_thread(function, *args, **kwargs)
+    # The service talks to the database synchronously: keep it off the event loop, and give up
+    # (the error handler apologises) when the database does not answer in time.
+    return await call_service(function, *args, **kwargs)
 
 
 def _message(text: str | None = None, card: dict[str, Any] | None = None) -> MessageActivityInput:
@@ -187,15 +190,10 @@ async def _activity(request: Request) -> dict[str, Any] | Response:
     before the SDK checks the token, as the SDK's own parsing does: the activity schema is
     public, so a 400 instead of a 401 tells a stranger nothing.
     """
-    declared = request.headers.get("content-length", "")
-    if declared.isdecimal() and int(declared) > MAX_ACTIVITY_BYTES:
+    try:
+        body = await read_limited(request, MAX_ACTIVITY_BYTES)
+    except BodyTooLarge:
         return _refuse(413, "the body is too large")
-    # A chunked body has no length to check first: count while it arrives, and stop early.
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_ACTIVITY_BYTES:
-            return _refuse(413, "the body is too large")
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):  # not JSON or not UTF-8; or nested beyond reason

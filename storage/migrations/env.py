@@ -23,6 +23,10 @@ def _include_name(name: str | None, type_: str, _parent_names: Any) -> bool:
 
 
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # A migration may rewrite a whole table: the statement timeout sized for requests
+        # (storage.database.DatabaseTimeouts) does not apply to it. LOCAL: this transaction only.
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -26,7 +26,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -895,6 +895,44 @@ class Server:
         """`/mlops-check text`, its response_url on the double (recorded as `respond-…`)."""
         options.setdefault("response_url", f"{self.slack.url}respond-{time.monotonic_ns()}")
         return self.post(slash_command("/mlops-check", text, **options))
+
+
+# Driving the Slack thread interview through a `Server`, as the reliability tests do.
+
+
+def wait(condition: Callable[[], Any], what: str) -> Any:
+    """`condition()` once it is truthy, polled for up to 10 s (AssertionError naming `what`)."""
+    deadline = time.monotonic() + 10
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"waited for {what}"
+        time.sleep(0.01)
+    return result
+
+
+def in_thread(server: Server) -> list[dict[str, Any]]:
+    """The arguments of every message the app posted in a thread, in order."""
+    return [c.args for c in server.slack.calls("chat.postMessage") if c.args.get("thread_ts")]
+
+
+def start(server: Server, user: str = "U1") -> str:
+    """`/mlops-check` by `user`; the ts of the thread's root once the first question is in it."""
+    assert server.command(user_id=user).status_code == 200
+    wait(lambda: in_thread(server), "the first question")
+    [root] = [
+        c
+        for c in server.slack.calls("chat.postMessage")
+        if c.status == 200 and not c.args.get("thread_ts")
+    ]
+    return str(root.response["ts"])
+
+
+def interview(server: Server, root_ts: str, answers: list[str], user: str = "U1") -> None:
+    """Reply with each answer in the thread, each time waiting for the app's reply."""
+    for answer in answers:
+        before = len(in_thread(server))
+        response = server.post(message_event(answer, thread_ts=root_ts, user=user))
+        assert response.status_code == 200
+        wait(lambda before=before: len(in_thread(server)) > before, f"the reply to {answer!r}")
 
 
 # A whole interview, answered as a proposer types (the chat, the service and the Slack thread

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.blocking import DEFAULT_DEADLINE, DEFAULT_HEALTH_DEADLINE
 from bot.settings import Settings, SettingsError, load_settings
+from storage import DatabaseTimeouts
 
 VARIABLES = (
     "SLACK_BOT_TOKEN",
@@ -557,3 +559,42 @@ def test_the_teams_secret_never_appears(
     with pytest.raises(SettingsError) as caught:
         settings.teams_checked(host="127.0.0.1")
     assert TEAMS_SECRET not in repr(settings) + str(settings) + str(caught.value) + caplog.text
+
+
+def test_database_timeouts_come_from_the_environment(
+    clean_environment: pytest.MonkeyPatch,
+) -> None:
+    defaults = Settings()
+    assert defaults.database_timeouts == DatabaseTimeouts()
+    assert defaults.mlops_advisor_db_request_timeout == DEFAULT_DEADLINE
+    assert defaults.mlops_advisor_db_health_timeout == DEFAULT_HEALTH_DEADLINE
+    _set(
+        clean_environment,
+        MLOPS_ADVISOR_DB_CONNECT_TIMEOUT="3",
+        MLOPS_ADVISOR_DB_STATEMENT_TIMEOUT="2.5",
+        MLOPS_ADVISOR_DB_IDLE_IN_TRANSACTION_TIMEOUT="0",
+        MLOPS_ADVISOR_DB_POOL_TIMEOUT="1",
+        MLOPS_ADVISOR_DB_TCP_TIMEOUT="12",
+        MLOPS_ADVISOR_DB_REQUEST_TIMEOUT="4",
+        MLOPS_ADVISOR_DB_HEALTH_TIMEOUT="0.25",
+    )
+    settings = Settings()
+    assert settings.database_timeouts == DatabaseTimeouts(
+        connect=3, statement=2.5, idle_in_transaction=0, pool=1, tcp=12
+    )
+    assert settings.mlops_advisor_db_request_timeout == 4
+    assert settings.mlops_advisor_db_health_timeout == 0.25
+
+
+def test_timeouts_that_cannot_work_name_their_variables(
+    clean_environment: pytest.MonkeyPatch,
+) -> None:
+    message = _error(
+        clean_environment,
+        socket_mode=None,
+        MLOPS_ADVISOR_DB_CONNECT_TIMEOUT="1",  # libpq would wait 2 s anyway
+        MLOPS_ADVISOR_DB_REQUEST_TIMEOUT="0",  # no deadline is not an option
+        MLOPS_ADVISOR_DB_STATEMENT_TIMEOUT="soon",
+    )
+    for name in ("CONNECT", "REQUEST", "STATEMENT"):
+        assert f"MLOPS_ADVISOR_DB_{name}_TIMEOUT" in message

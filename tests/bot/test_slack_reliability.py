@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from samples import NOT_A_CHECK, NOT_A_NUMBER
-from slack_double import INTERVIEW_ANSWERS, ServedApp, Server, app_home_opened, message_event
+from slack_double import (
+    INTERVIEW_ANSWERS,
+    ServedApp,
+    Server,
+    app_home_opened,
+    in_thread,
+    interview,
+    message_event,
+    start,
+    wait,
+)
 from slack_sdk.models.blocks import Block
 
 from bot.service import Advisor
@@ -25,37 +34,6 @@ TEXT_ANSWERS = {0, 2, 3, 4, 16}  # title, problem, owner, KPI, operating plan
 # As Slack delivers event text: mentions tokenised, & < > escaped.
 HOSTILE = " <!channel> <!here> <@U0BADGUY> <!subteam^S1> <https://evil.example|bank> &lt;!here&gt;"
 RAW = ("<!channel>", "<!here>", "<@U0BADGUY>", "<!subteam", "<https://evil")
-
-
-def wait(condition: Callable[[], Any], what: str) -> Any:
-    deadline = time.monotonic() + 10
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"waited for {what}"
-        time.sleep(0.01)
-    return result
-
-
-def in_thread(server: Server) -> list[dict[str, Any]]:
-    return [c.args for c in server.slack.calls("chat.postMessage") if c.args.get("thread_ts")]
-
-
-def start(server: Server, user: str = "U1") -> str:
-    assert server.command(user_id=user).status_code == 200
-    wait(lambda: in_thread(server), "the first question")
-    [root] = [
-        c
-        for c in server.slack.calls("chat.postMessage")
-        if c.status == 200 and not c.args.get("thread_ts")
-    ]
-    return str(root.response["ts"])
-
-
-def interview(server: Server, root_ts: str, answers: list[str], user: str = "U1") -> None:
-    for answer in answers:
-        before = len(in_thread(server))
-        response = server.post(message_event(answer, thread_ts=root_ts, user=user))
-        assert response.status_code == 200
-        wait(lambda before=before: len(in_thread(server)) > before, f"the reply to {answer!r}")
 
 
 def test_every_message_is_valid_block_kit_and_no_injection_fires(

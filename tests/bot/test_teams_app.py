@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -28,6 +29,7 @@ from teams_double import (
 )
 
 from advisor import Cadence, Platform, Tier
+from bot.blocking import service_calls
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("microsoft_teams") is None,
@@ -706,3 +708,24 @@ def test_a_teams_check_is_followed_up_in_its_chat_and_answered_there(
     assert "Live since March" in notes
     [idle] = server.say("anything else?")
     assert "mlops-check" in idle.shown()  # no open follow-up left: back to the usual hint
+
+
+def test_an_answer_the_database_does_not_store_in_time_is_apologised_for(
+    start_teams: Callable[[], TeamsServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service_calls, "deadline", 0.5)
+    server = start_teams()
+    server.say("mlops-check")
+    release = threading.Event()
+    real_answer = server.advisor.answer
+
+    def silent(*args: Any, **kwargs: Any) -> Any:
+        release.wait(10)  # the database answers only after the deadline
+        return real_answer(*args, **kwargs)
+
+    monkeypatch.setattr(server.advisor, "answer", silent)
+    try:
+        [apology] = server.say("Spare-part demand per warehouse")
+    finally:
+        release.set()
+    assert "Sorry, something went wrong" in apology.shown()
