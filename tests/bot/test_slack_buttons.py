@@ -107,11 +107,11 @@ def assert_data_access_answered_once(server: Server, root_ts: str) -> None:
 def test_a_double_click_answers_the_question_once(start_server: Callable[[], Server]) -> None:
     server = start_server()
     root_ts, question = at_data_access(server)
-    click = press(server, root_ts, question, "Yes")
-    # 150 ms apart, as a person double-clicks: the second lands while the first is handled.
-    assert server.post(click).status_code == 200
+    # 150 ms apart, as a person double-clicks: two presses (each with a trigger id of its own),
+    # the second landing while the first is handled.
+    assert server.post(press(server, root_ts, question, "Yes")).status_code == 200
     time.sleep(0.15)
-    assert server.post(click).status_code == 200
+    assert server.post(press(server, root_ts, question, "Yes")).status_code == 200
     wait(lambda: said(server), "the second press to be turned down")
     assert said(server) == [ALREADY_ANSWERED]
     assert_data_access_answered_once(server, root_ts)
@@ -151,8 +151,9 @@ def test_a_replayed_press_changes_nothing(start_server: Callable[[], Server]) ->
     # The very same signed request, sent again within Slack's five minutes.
     replay = httpx.post(f"{server.url}/slack/events", content=click.body, headers=headers)
     assert replay.status_code == 200
-    wait(lambda: said(server), "the replay to be turned down")
-    assert said(server) == [ALREADY_ANSWERED]
+    server.settled()
+    # The inbox knows its trigger id: the replay is dropped before it reaches the interview.
+    assert said(server) == []
     assert len(questions(server)) == posted
     assert_data_access_answered_once(server, root_ts)
 

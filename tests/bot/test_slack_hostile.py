@@ -22,9 +22,11 @@ from slack_double import (
     ServedApp,
     Server,
     SlackApiDouble,
+    in_thread,
     message_event,
     sign,
     slash_command,
+    wait,
 )
 
 from bot.bootstrap import open_advisor
@@ -34,22 +36,9 @@ from bot.slack.app import create_slack_app
 from bot.slack.inbox import InboxProcessor
 from bot.slack.server import create_web_app
 
-ROOT_WAIT = 10
-
-
-def wait(condition: Callable[[], Any], what: str) -> Any:
-    deadline = time.monotonic() + ROOT_WAIT
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"waited for {what}"
-        time.sleep(0.01)
-    return result
-
-
-def in_thread(server: Server) -> list[dict[str, Any]]:
-    return [c.args for c in server.slack.calls("chat.postMessage") if c.args.get("thread_ts")]
-
 
 def start(server: Server, user: str = "U1") -> str:
+    """slack_double.start for a test that starts several checks: the newest root's ts."""
     asked = len(in_thread(server))
     assert server.command(user_id=user).status_code == 200
     wait(lambda: len(in_thread(server)) > asked, "the first question")
