@@ -67,7 +67,7 @@ def create_web_app(
     (unless `slack_app` is None), Teams (with `teams`), or both on one port.
 
     Slack's requests are checked against `settings` (read from the environment when not given):
-    its signing secret (none in Socket Mode) and the request size limit.
+    its signing secret (without one every request is refused) and the request size limit.
 
     A `scheduler` (the digest scheduler) and the Slack inbox's sweeper are started with the
     server's event loop, in the ASGI lifespan's startup, and shut down at its shutdown; without
@@ -136,7 +136,9 @@ def _slack_routes(slack_app: AsyncApp, signing_secret: str | None, max_bytes: in
         except BodyTooLarge:
             logger.warning("refused a Slack request of over %d bytes", max_bytes)
             return PlainTextResponse("request body too large", status_code=413)
-        if secret is not None and not _signed(secret, body, request.headers):
+        # Without a signing secret nothing can be verified, so nothing is taken (serve refuses
+        # to start so; an app built by hand must not quietly skip the check).
+        if secret is None or not _signed(secret, body, request.headers):
             logger.warning("refused a Slack request with a missing, stale or wrong signature")
             return PlainTextResponse("invalid request", status_code=401)
         text = _parsed(body, request.headers.get("content-type"))

@@ -14,9 +14,8 @@ import json
 import logging
 import os
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 from microsoft_teams.api.activities import ActivityTypeAdapter
@@ -60,7 +59,7 @@ from advisor.schedule import TEAMS_PREFIX, ScheduleError, schedule_from_words
 from bot.blocking import call_service
 from bot.follow_ups import changed_line
 from bot.neutralise import for_teams
-from bot.request_body import DEFAULT_MAX_REQUEST_BYTES, BodyTooLarge, read_limited
+from bot.request_body import BodyTooLarge, read_limited
 from bot.service import Advisor, Place, Proposer, Turn
 from bot.teams.cards import (
     ACTION_ANSWER,
@@ -82,15 +81,11 @@ if TYPE_CHECKING:
     from bot.digest_render import TeamsDigest
     from bot.settings import Settings
 
-__all__ = ["MAX_ACTIVITY_BYTES", "MESSAGING_PATH", "TeamsBot", "TeamsSender"]
+__all__ = ["MESSAGING_PATH", "TeamsBot", "TeamsSender"]
 
 logger = logging.getLogger(__name__)
 
 MESSAGING_PATH: Final = "/api/messages"
-MAX_ACTIVITY_BYTES: Final = DEFAULT_MAX_REQUEST_BYTES
-"""The largest body /api/messages reads. A Teams message carries at most about 28 KB of text and
-a card's submitted values are smaller still: a megabyte is generous, and bounds what a stranger
-can make the server hold before the token is even checked."""
 _APOLOGY: Final = (
     "Sorry, something went wrong on my side. Your answers so far are saved: answer again to "
     "carry on, or try again in a minute."
@@ -124,13 +119,6 @@ _THREADED: Final = ("@thread.tacv2", "@thread.skype")
 _SEND_ATTEMPTS: Final = 4
 _SEND_BACKOFF_SECONDS: Final = 1.0
 _RETRY_AFTER_MAX_SECONDS: Final = 60.0
-_T = TypeVar("_T")
-
-
-async def _work(function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
-    # The service talks to the database synchronously: keep it off the event loop, and give up
-    # (the error handler apologises) when the database does not answer in time.
-    return await call_service(function, *args, **kwargs)
 
 
 def _message(text: str | None = None, card: dict[str, Any] | None = None) -> MessageActivityInput:
@@ -182,7 +170,7 @@ class _Routes:
         return None
 
 
-async def _activity(request: Request) -> dict[str, Any] | Response:
+async def _activity(request: Request, max_bytes: int) -> dict[str, Any] | Response:
     """The request's activity (as JSON), or the 400/413 response that refuses it.
 
     A refusal is logged in one line that never quotes the body. A body that is JSON but no
@@ -191,7 +179,10 @@ async def _activity(request: Request) -> dict[str, Any] | Response:
     public, so a 400 instead of a 401 tells a stranger nothing.
     """
     try:
-        body = await read_limited(request, MAX_ACTIVITY_BYTES)
+        # MLOPS_ADVISOR_MAX_REQUEST_BYTES, as for Slack: a Teams message carries at most about
+        # 28 KB of text, and the limit bounds what a stranger makes the server hold before the
+        # token is even checked.
+        body = await read_limited(request, max_bytes)
     except BodyTooLarge:
         return _refuse(413, "the body is too large")
     try:
@@ -220,6 +211,7 @@ class TeamsSender:
 
     def __init__(self, settings: Settings) -> None:
         self._service_url = settings.teams_service_url.rstrip("/")
+        self._max_request_bytes = settings.mlops_advisor_max_request_bytes
         self._routes = _Routes()
         secret = settings.teams_client_secret
         self.insecure_local = settings.mlops_advisor_teams_insecure_local
@@ -256,7 +248,7 @@ class TeamsSender:
 
         async def messages(request: Request) -> Response:
             await self.initialize()
-            activity = await _activity(request)
+            activity = await _activity(request, self._max_request_bytes)
             if isinstance(activity, Response):
                 return activity
             handler = self._routes.handlers[MESSAGING_PATH]
@@ -344,7 +336,7 @@ class TeamsBot:
         activity = ctx.activity
         try:
             # Teams resends an activity it thinks was lost; a resend may reach another replica.
-            if activity.id and not await _work(
+            if activity.id and not await call_service(
                 self._advisor.first_delivery, f"teams:{activity.conversation.id}:{activity.id}"
             ):
                 return
@@ -386,24 +378,26 @@ class TeamsBot:
                 await ctx.send(_message(_FOLLOW_UP_CLOSED))
             return
         if value.get(ACTION_KEY) == ACTION_ANSWER:
-            if await _work(self._advisor.is_active, chat.key):
+            if await call_service(self._advisor.is_active, chat.key):
                 await self._press(ctx, chat, str(value.get("value") or ""), answer_position(value))
             else:
                 await ctx.send(_message("That check is finished. " + _NOT_STARTED))
             return
         text = _words(activity)
         verb, _, rest = text.partition(" ")
-        active = await _work(self._advisor.is_active, chat.key)
+        active = await call_service(self._advisor.is_active, chat.key)
         if verb.lower().lstrip("/") in {COMMAND, "new"}:
             if active:
                 await ctx.send(_message(_UNDER_WAY))
-                await self._post_step(ctx, Turn(step=await _work(self._advisor.current, chat.key)))
+                await self._post_step(
+                    ctx, Turn(step=await call_service(self._advisor.current, chat.key))
+                )
                 return
             await self._start(ctx, chat, title=rest.strip())
         elif active:
             await self._answer(ctx, chat, text)
         elif text.lower() == "list":
-            mine = await _work(self._advisor.use_cases, proposer_id=chat.user, limit=20)
+            mine = await call_service(self._advisor.use_cases, proposer_id=chat.user, limit=20)
             await ctx.send(_message(use_case_list_text(mine)))
         elif verb.lower() in {"show", "delete"}:
             await self._show_or_delete(ctx, chat, verb.lower(), rest)
@@ -421,7 +415,7 @@ class TeamsBot:
         text: str | None = None,
     ) -> bool:
         """Answer the proposer's open follow-up in this chat (bot.follow_ups); False if none."""
-        found = await _work(
+        found = await call_service(
             self._advisor.open_follow_up,
             chat.conversation,
             None,
@@ -431,7 +425,7 @@ class TeamsBot:
         if found is None:
             return False
         follow_up_id, use_case = found
-        done = await _work(
+        done = await call_service(
             self._advisor.answer_follow_up,
             follow_up_id,
             use_case.id,
@@ -453,7 +447,9 @@ class TeamsBot:
         if number is None:
             await ctx.send(_message(f"Give the check's number, e.g. **{verb} 12**."))
             return
-        use_case = None if number.id is None else await _work(self._advisor.use_case, number.id)
+        use_case = (
+            None if number.id is None else await call_service(self._advisor.use_case, number.id)
+        )
         # Someone else's answers never leak: an unknown and a foreign check look the same.
         if use_case is None or use_case.proposer_id != chat.user:
             await ctx.send(_message(f"You have no check #{number.typed}."))
@@ -464,7 +460,7 @@ class TeamsBot:
             else:
                 await ctx.send(_message(card=_verdict(use_case)))
             return
-        deleted = await _work(self._advisor.delete, use_case.id, actor=f"teams:{chat.user}")
+        deleted = await call_service(self._advisor.delete, use_case.id, actor=f"teams:{chat.user}")
         said = f"Deleted check #{use_case.id}." if deleted else "That check was already deleted."
         await ctx.send(_message(said))
 
@@ -476,13 +472,13 @@ class TeamsBot:
         title: str = "",
         to: ConversationReference | None = None,
     ) -> None:
-        step: Step = await _work(self._advisor.current, chat.key)
+        step: Step = await call_service(self._advisor.current, chat.key)
         if title:
-            step = (await _work(self._answer_turn, chat, title)).step
+            step = (await call_service(self._answer_turn, chat, title)).step
         await self._post_step(ctx, Turn(step=step), to=to)
 
     async def _answer(self, ctx: ActivityContext[MessageActivity], chat: _Chat, text: str) -> None:
-        turn = await _work(self._answer_turn, chat, text)
+        turn = await call_service(self._answer_turn, chat, text)
         await self._post_step(ctx, turn)
 
     async def _press(
@@ -492,7 +488,7 @@ class TeamsBot:
         text: str,
         at: Position | None,
     ) -> None:
-        pressed = await _work(
+        pressed = await call_service(
             self._advisor.answer_button,
             chat.key,
             text,
@@ -565,7 +561,7 @@ class TeamsBot:
             ),
         )
         chat = _chat_of(activity, created.id)
-        if await _work(self._advisor.is_active, chat.key):
+        if await call_service(self._advisor.is_active, chat.key):
             await ctx.send(_message(_UNDER_WAY), to)
         await self._start(ctx, chat, to=to)
         await ctx.send(_message("I've written to you in a private chat: the check goes on there."))
@@ -595,7 +591,7 @@ class TeamsBot:
             if channel is None:
                 return _DIGEST_WHERE
             if action == "unsubscribe":
-                removed = await _work(self._advisor.unsubscribe_digest, channel)
+                removed = await call_service(self._advisor.unsubscribe_digest, channel)
                 return (
                     "This channel gets no more digests."
                     if removed
@@ -605,14 +601,14 @@ class TeamsBot:
                 schedule = schedule_from_words(words[1:], default_tz=_time_zone_of(activity))
             except ScheduleError as error:
                 return f"{for_teams(str(error))}\n\n{_DIGEST_USAGE}"
-            subscription = await _work(
+            subscription = await call_service(
                 self._advisor.subscribe_digest, channel_id=channel, **schedule
             )
             return f"This channel gets the leadership digest {subscription.describe()}."
         if action == "list":
             subscriptions = [
                 subscription
-                for subscription in await _work(self._advisor.digest_subscriptions)
+                for subscription in await call_service(self._advisor.digest_subscriptions)
                 if subscription.workspace_id is None
             ]
             if not subscriptions:
@@ -629,7 +625,7 @@ class TeamsBot:
         if action == "preview":
             from bot.digest_render import render_teams_digest  # noqa: PLC0415 (jinja2)
 
-            data = await _work(self._advisor.digest_data, days=7)
+            data = await call_service(self._advisor.digest_data, days=7)
             digest = render_teams_digest(data)
             for card in [digest.root_card, *digest.replies]:
                 await ctx.send(_message(card=card))

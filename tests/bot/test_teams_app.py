@@ -505,25 +505,30 @@ def _raw_post(url: str, headers: dict[str, str], *parts: bytes) -> bytes:
 def test_a_body_over_the_limit_gets_413_before_it_is_all_read(
     start_teams: Callable[[], TeamsServer], caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.teams.app import MAX_ACTIVITY_BYTES
+    from bot.request_body import DEFAULT_MAX_REQUEST_BYTES
 
     server = start_teams()
     server.say("help")  # the SDK set up, with its warnings about the local setting
     caplog.clear()
     # Announced: refused on the header alone, though not one byte of the body was sent.
-    announced = {"Content-Type": "application/json", "Content-Length": str(10 * MAX_ACTIVITY_BYTES)}
+    announced = {
+        "Content-Type": "application/json",
+        "Content-Length": str(10 * DEFAULT_MAX_REQUEST_BYTES),
+    }
     assert _raw_post(server.url, announced).startswith(b"HTTP/1.1 413 ")
     # Chunked: refused once the limit is passed, though the body never ends.
     chunked = {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
     piece = b"x" * 65536
-    pieces = [b"%x\r\n%s\r\n" % (len(piece), piece)] * (MAX_ACTIVITY_BYTES // len(piece) + 1)
+    pieces = [b"%x\r\n%s\r\n" % (len(piece), piece)] * (DEFAULT_MAX_REQUEST_BYTES // len(piece) + 1)
     assert _raw_post(server.url, chunked, *pieces).startswith(b"HTTP/1.1 413 ")
     assert len(_refusals(caplog)) == 2
     assert all(record.exc_info is None for record in _refusals(caplog))
     # Just under the limit, a real activity with a large card value is still read and answered.
     padded = personal_message(server.connector.url, "help")
-    padded["channelData"]["padding"] = "x" * (MAX_ACTIVITY_BYTES - len(json.dumps(padded)) - 100)
-    assert len(json.dumps(padded).encode()) <= MAX_ACTIVITY_BYTES
+    padded["channelData"]["padding"] = "x" * (
+        DEFAULT_MAX_REQUEST_BYTES - len(json.dumps(padded)) - 100
+    )
+    assert len(json.dumps(padded).encode()) <= DEFAULT_MAX_REQUEST_BYTES
     assert server.post(padded).status_code == 200
     assert "mlops-check" in server.connector.sent()[-1].shown()
 
