@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.kwargs_injection.async_args import AsyncArgs
@@ -78,6 +78,7 @@ from bot.slack.form import (
     submit_page,
 )
 from bot.slack.inbox import INBOX_EVENT, InboxMiddleware, InboxProcessor, is_answer
+from bot.tasks import Tasks
 from storage import NEW_SESSION
 
 if TYPE_CHECKING:
@@ -139,7 +140,6 @@ _PREVIEW_CLIPPED: Final = "… (clipped: `mlops-advisor digest preview` shows it
 # A channel Slack linked in command text: <#C123|name> or <#C123>.
 _CHANNEL_LINK: Final = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
 _DEFAULT_TIME_ZONE: Final = "UTC"
-_T = TypeVar("_T")
 
 
 def create_slack_app(
@@ -192,7 +192,7 @@ def create_slack_app(
     conversation = _Conversation(
         advisor, settings.mlops_advisor_admins, workspace_scoped=settings.oauth
     )
-    inbox = InboxMiddleware(InboxProcessor(app, advisor), advisor, conversation.apologise_unstored)
+    inbox = InboxMiddleware(InboxProcessor(app, advisor), conversation.apologise_unstored)
     app.use(inbox.store_first)
     after_ack = conversation.after_ack
     app.command(COMMAND)(after_ack(conversation.on_command))
@@ -217,12 +217,6 @@ def _oauth_settings(settings: Settings, engine: Engine | None) -> AsyncOAuthSett
     from bot.slack.oauth import oauth_settings  # noqa: PLC0415
 
     return oauth_settings(settings, engine)
-
-
-async def _work(function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
-    # The service talks to the database synchronously: keep it off the event loop, and give up
-    # (the error handler apologises) when the database does not answer in time.
-    return await call_service(function, *args, **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +249,7 @@ class _Conversation:
         self._advisor = advisor
         self._admins = admins
         self._workspace_scoped = workspace_scoped
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = Tasks()
 
     def after_ack(
         self, listener: Callable[..., Awaitable[None]]
@@ -270,19 +264,13 @@ class _Conversation:
                 listener(**{name: getattr(args, name) for name in wanted}), args.body, args.client
             )
             if args.context.get(INBOX_EVENT) is None:
-                self._spawn(work)
+                self._tasks.spawn(work)
             else:
                 # From the inbox, acknowledged long ago: the inbox waits for the work to be done
                 # before it takes the thread's next request.
                 await work
 
         return acknowledge_then_work
-
-    def _spawn(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
-        # The loop keeps only weak references to tasks: hold each until it is done.
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def _reported(
         self, work: Awaitable[None], body: dict[str, Any], client: AsyncWebClient
@@ -308,7 +296,7 @@ class _Conversation:
                 # First, before any database work: the trigger id expires after 3 seconds.
                 await self._open_form(client, command, title=rest.strip())
             case "list":
-                mine = await _work(self._advisor.use_cases, proposer_id=user, limit=20)
+                mine = await call_service(self._advisor.use_cases, proposer_id=user, limit=20)
                 await respond(
                     text="Your MLOps checks",
                     blocks=[b.to_dict() for b in use_case_list_blocks(mine, heading="Your checks")],
@@ -353,9 +341,9 @@ class _Conversation:
             root_ts=root["ts"],
             proposer=user,
         )
-        step: Step = await _work(self._advisor.current, thread.key)
+        step: Step = await call_service(self._advisor.current, thread.key)
         if title:
-            turn = await _work(self._answer, thread, title)
+            turn = await call_service(self._answer, thread, title)
             step = turn.step
         await self._post_step(client, thread, Turn(step=step))
 
@@ -377,7 +365,7 @@ class _Conversation:
         use_case = await self._own_use_case(respond, user, argument)
         if use_case is None:
             return
-        deleted = await _work(self._advisor.delete, use_case.id, actor=f"slack:{user}")
+        deleted = await call_service(self._advisor.delete, use_case.id, actor=f"slack:{user}")
         text = f"Deleted check #{use_case.id}." if deleted else "That check was already deleted."
         await respond(text=text, response_type="ephemeral")
 
@@ -391,7 +379,9 @@ class _Conversation:
                 text="Give the check's number, e.g. `show 12`.", response_type="ephemeral"
             )
             return None
-        use_case = None if number.id is None else await _work(self._advisor.use_case, number.id)
+        use_case = (
+            None if number.id is None else await call_service(self._advisor.use_case, number.id)
+        )
         # Someone else's private answers never leak: an unknown and a foreign check look the same.
         if use_case is None or (use_case.proposer_id != user and user not in self._admins):
             await respond(text=f"You have no check #{number.typed}.", response_type="ephemeral")
@@ -465,7 +455,7 @@ class _Conversation:
             )
         except ScheduleError as error:
             return f"{for_slack(str(error))}\n{_DIGEST_USAGE}"
-        subscription = await _work(
+        subscription = await call_service(
             self._advisor.subscribe_digest,
             channel_id=channel,
             workspace_id=self._digest_workspace(command),
@@ -482,7 +472,7 @@ class _Conversation:
         channel, problem = _digest_channel(words[0])
         if channel is None:
             return problem
-        removed = await _work(
+        removed = await call_service(
             self._advisor.unsubscribe_digest, channel, workspace_id=self._digest_workspace(command)
         )
         if not removed:
@@ -493,7 +483,7 @@ class _Conversation:
         workspace = self._digest_workspace(command)
         subscriptions = [
             subscription
-            for subscription in await _work(self._advisor.digest_subscriptions)
+            for subscription in await call_service(self._advisor.digest_subscriptions)
             if subscription.workspace_id == workspace
         ]
         if not subscriptions:
@@ -509,7 +499,7 @@ class _Conversation:
     async def _digest_preview(self, command: dict[str, Any]) -> str:
         from bot.digest_render import render_text  # noqa: PLC0415 (jinja2)
 
-        data = await _work(
+        data = await call_service(
             self._advisor.digest_data, days=7, workspace_id=command.get("team_id") or None
         )
         # The terminal rendering, escaped for Slack: titles people typed can neither ping nor link.
@@ -536,7 +526,7 @@ class _Conversation:
             proposer=event["user"],
         )
         # Only the proposer's interview listens; other people's replies are theirs to make.
-        if not await _work(self._advisor.is_active, thread.key):
+        if not await call_service(self._advisor.is_active, thread.key):
             await self._follow_up_reply(event, body, client, thread)
             return
         text = from_slack_event(event.get("text") or "")
@@ -545,7 +535,7 @@ class _Conversation:
                 channel=thread.channel, user=thread.proposer, thread_ts=thread.root_ts, text=_FILES
             )
             return
-        turn = await _work(self._answer, thread, text, context.get(INBOX_EVENT))
+        turn = await call_service(self._answer, thread, text, context.get(INBOX_EVENT))
         await self._post_step(client, thread, turn)
 
     async def on_button(
@@ -571,7 +561,7 @@ class _Conversation:
             root_ts=root_ts,
             proposer=body["user"]["id"],
         )
-        if not await _work(self._advisor.is_active, thread.key):
+        if not await call_service(self._advisor.is_active, thread.key):
             await respond(
                 text="Only the person who started this check can answer it. "
                 "Start your own with /mlops-check.",
@@ -579,7 +569,7 @@ class _Conversation:
                 replace_original=False,
             )
             return
-        pressed = await _work(
+        pressed = await call_service(
             self._advisor.answer_button,
             thread.key,
             str(action.get("value") or ""),
@@ -600,11 +590,11 @@ class _Conversation:
         self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, thread: _Thread
     ) -> None:
         """A reply in a thread with no interview: the proposer's answer to an open follow-up."""
-        found = await _work(self._advisor.open_follow_up, thread.channel, thread.root_ts)
+        found = await call_service(self._advisor.open_follow_up, thread.channel, thread.root_ts)
         if found is None or found[1].proposer_id != thread.proposer:
             return
         event_id = body.get("event_id")
-        if event_id and not await _work(self._advisor.first_delivery, event_id):
+        if event_id and not await call_service(self._advisor.first_delivery, event_id):
             return
         text = from_slack_event(event.get("text") or "").strip()
         if not text:
@@ -629,7 +619,7 @@ class _Conversation:
             return
         if not root_ts or not channel or not user:
             return
-        found = await _work(self._advisor.open_follow_up, channel, root_ts)
+        found = await call_service(self._advisor.open_follow_up, channel, root_ts)
         if found is None or found[1].proposer_id != user:
             await respond(
                 text="Only the person who proposed this check can answer its open follow-up.",
@@ -655,7 +645,7 @@ class _Conversation:
         status: PilotStatus | None = None,
         text: str | None = None,
     ) -> None:
-        done = await _work(
+        done = await call_service(
             self._advisor.answer_follow_up,
             follow_up_id,
             use_case_id,
@@ -774,7 +764,7 @@ class _Conversation:
             await ack(response_action="clear")
             return
         key = meta.key(user)
-        saved = await _work(self._advisor.form_session, key)
+        saved = await call_service(self._advisor.form_session, key)
         if saved is None:
             form, version = new_form(self._advisor.catalogue, self._advisor.policy), NEW_SESSION
         elif saved.status is SessionStatus.ACTIVE:
@@ -795,7 +785,7 @@ class _Conversation:
             await ack(response_action="errors", errors=errors)
             return
         finished = isinstance(outcome, Finished)
-        stored = await _work(
+        stored = await call_service(
             self._advisor.save_form_session,
             key,
             outcome.form.model_dump(mode="json"),
@@ -809,7 +799,7 @@ class _Conversation:
             await ack(response_action="update", view=self._form_page(outcome.form, meta))
             return
         await ack(response_action="clear")
-        self._spawn(self._finish_form_or_say_so(client, meta, user, key, outcome.proposal))
+        self._tasks.spawn(self._finish_form_or_say_so(client, meta, user, key, outcome.proposal))
 
     async def _finish_form_or_say_so(
         self, client: AsyncWebClient, meta: FormMeta, user: str, key: str, proposal: Proposal
@@ -839,7 +829,7 @@ class _Conversation:
             await client.chat_postMessage(channel=user, text=_FORM_CANNOT_POST_TEXT)
             root = await client.chat_postMessage(channel=user, text=text, blocks=blocks)
         thread = _Thread(team=meta.team, channel=root["channel"], root_ts=root["ts"], proposer=user)
-        use_case = await _work(
+        use_case = await call_service(
             self._advisor.store_proposal,
             proposal,
             proposer=Proposer(id=user),
@@ -857,9 +847,9 @@ class _Conversation:
         if meta is None:
             return
         key = meta.key(body["user"]["id"])
-        saved = await _work(self._advisor.form_session, key)
+        saved = await call_service(self._advisor.form_session, key)
         if saved is not None and saved.status is SessionStatus.ACTIVE:
-            await _work(
+            await call_service(
                 self._advisor.save_form_session,
                 key,
                 {},
@@ -873,10 +863,12 @@ class _Conversation:
         if event.get("tab", "home") != "home":
             return
         user = event["user"]
-        mine = await _work(self._advisor.use_cases, proposer_id=user, limit=40)
+        mine = await call_service(self._advisor.use_cases, proposer_id=user, limit=40)
         blocks: list[Block] = []
         if user in self._admins:
-            summary = await _work(self._advisor.summary, workspace_id=event.get("team") or None)
+            summary = await call_service(
+                self._advisor.summary, workspace_id=event.get("team") or None
+            )
             blocks += portfolio_totals_blocks(summary)
         blocks += use_case_list_blocks(
             mine,

@@ -22,6 +22,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.blocking import ack_writes, call_service
 from bot.service import Advisor
+from bot.tasks import Tasks
 
 __all__ = [
     "ANSWER_SUBTYPES",
@@ -98,7 +99,7 @@ class InboxProcessor:
     def __init__(self, app: AsyncApp, advisor: Advisor) -> None:
         self._app = app
         self._advisor = advisor
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.tasks = Tasks()
 
     async def drain(self, thread_key: str) -> None:
         """Process the thread's waiting requests in order, while no other worker holds it."""
@@ -134,6 +135,14 @@ class InboxProcessor:
         for thread_key in threads:
             await self.drain(thread_key)
 
+    async def receive(
+        self, delivery_key: str, thread_key: str, sent_ts: str, payload: dict[str, Any]
+    ) -> int | None:
+        """Store a request (Advisor.receive) within the ack deadline, on threads of its own."""
+        return await ack_writes.run(
+            self._advisor.receive, delivery_key, thread_key, sent_ts, payload
+        )
+
     def drain_soon(self, thread_key: str) -> None:
         """`drain` in a task of its own, after a moment's grace for a request still on its way."""
 
@@ -141,22 +150,15 @@ class InboxProcessor:
             await asyncio.sleep(_ORDERING_GRACE_SECONDS)
             await self.drain(thread_key)
 
-        self.spawn(drain_after_grace())
-
-    def spawn(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
-        # The loop keeps only weak references to tasks: hold each until it is done.
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.tasks.spawn(drain_after_grace())
 
 
 class InboxMiddleware:
     """The Bolt global middleware (`app.use(middleware.store_first)`) that stores a request
     before it is acknowledged."""
 
-    def __init__(self, processor: InboxProcessor, advisor: Advisor, apologise: Apology) -> None:
+    def __init__(self, processor: InboxProcessor, apologise: Apology) -> None:
         self._processor = processor
-        self._advisor = advisor
         self._apologise = apologise
 
     async def store_first(
@@ -169,10 +171,10 @@ class InboxMiddleware:
         try:
             # Past the deadline the write is abandoned: it commits nothing later, so the person
             # told to send it again does not find it applied twice.
-            stored = await ack_writes.run(self._advisor.receive, *keys, req.body)
+            stored = await self._processor.receive(*keys, req.body)
         except Exception as error:  # a database down or too slow: nothing is half-stored
             logger.warning("a Slack request could not be stored (%s)", type(error).__name__)
-            self._processor.spawn(self._apologise(req.body, req.context.client))
+            self._processor.tasks.spawn(self._apologise(req.body, req.context.client))
             return BoltResponse(status=200, body="")
         if stored is not None:  # None: a retry or a replay of a stored request
             self._processor.drain_soon(keys[1])
