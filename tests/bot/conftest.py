@@ -111,15 +111,15 @@ def slack_env(monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiDouble) -> Sla
     return slack_api
 
 
-@pytest.fixture
-def start_server(slack_env: SlackApiDouble, migrated_url: str) -> Iterator[Callable[[], Server]]:
-    """Starts the app on a fresh port (call again to restart it); stops them all afterwards."""
+def _serving(
+    slack_env: SlackApiDouble, migrated_url: str, *, lifespan: str
+) -> Iterator[Callable[[], Server]]:
     running: list[tuple[ServedApp, Advisor]] = []
 
     def start() -> Server:
         advisor = open_advisor(migrated_url)
         slack_app = create_slack_app(Settings().checked(socket_mode=False), advisor)
-        served = ServedApp(create_web_app(slack_app, advisor))
+        served = ServedApp(create_web_app(slack_app, advisor), lifespan=lifespan)
         running.append((served, advisor))
         return Server(url=served.url, advisor=advisor, slack=slack_env)
 
@@ -127,3 +127,17 @@ def start_server(slack_env: SlackApiDouble, migrated_url: str) -> Iterator[Calla
     for served, advisor in running:
         served.stop()
         advisor.close()
+
+
+@pytest.fixture
+def start_server(slack_env: SlackApiDouble, migrated_url: str) -> Iterator[Callable[[], Server]]:
+    """Starts the app on a fresh port (call again to restart it); stops them all afterwards."""
+    yield from _serving(slack_env, migrated_url, lifespan="off")
+
+
+@pytest.fixture
+def serve_with_lifespan(
+    slack_env: SlackApiDouble, migrated_url: str
+) -> Iterator[Callable[[], Server]]:
+    """Like `start_server`, with the ASGI lifespan on: the inbox sweeper runs as in `serve`."""
+    yield from _serving(slack_env, migrated_url, lifespan="on")

@@ -10,21 +10,20 @@ from typing import Any
 
 import httpx
 import pytest
-from slack_double import INTERVIEW_ANSWERS, RecordedCall, Server, block_actions, message_event
+from slack_double import (
+    INTERVIEW_ANSWERS,
+    RecordedCall,
+    Server,
+    block_actions,
+    message_event,
+    wait,
+)
 
 from advisor import Tier
 
 ANSWERS = INTERVIEW_ANSWERS
 DATA_ACCESS = ANSWERS.index("yes")  # "Do you already have access to the data you need?"
 ALREADY_ANSWERED = "That question is already answered."
-
-
-def wait(condition: Callable[[], Any], what: str) -> Any:
-    deadline = time.monotonic() + 10
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"waited for {what}"
-        time.sleep(0.01)
-    return result
 
 
 def questions(server: Server) -> list[RecordedCall]:

@@ -19,9 +19,7 @@ import pytest
 from slack_double import (
     INTERVIEW_ANSWERS,
     SIGNING_SECRET,
-    ServedApp,
     Server,
-    SlackApiDouble,
     in_thread,
     message_event,
     sign,
@@ -29,12 +27,8 @@ from slack_double import (
     wait,
 )
 
-from bot.bootstrap import open_advisor
 from bot.service import Place, Proposer
-from bot.settings import Settings
-from bot.slack.app import create_slack_app
 from bot.slack.inbox import InboxProcessor
-from bot.slack.server import create_web_app
 
 
 def start(server: Server, user: str = "U1") -> str:
@@ -208,26 +202,6 @@ def test_a_chunked_body_over_the_limit_is_refused(start_server: Callable[[], Ser
 
 
 # --- nothing acknowledged is lost --------------------------------------------------------------
-
-
-@pytest.fixture
-def serve_with_lifespan(
-    slack_env: SlackApiDouble, migrated_url: str
-) -> Iterator[Callable[[], Server]]:
-    """Like `start_server`, with the ASGI lifespan on: the inbox sweeper runs as in `serve`."""
-    running: list[tuple[ServedApp, Any]] = []
-
-    def serve() -> Server:
-        advisor = open_advisor(migrated_url)
-        slack_app = create_slack_app(Settings().checked(socket_mode=False), advisor)
-        served = ServedApp(create_web_app(slack_app, advisor), lifespan="on")
-        running.append((served, advisor))
-        return Server(url=served.url, advisor=advisor, slack=slack_env)
-
-    yield serve
-    for served, advisor in running:
-        served.stop()
-        advisor.close()
 
 
 def test_an_answer_acknowledged_before_a_crash_is_processed_after_the_restart(
