@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,9 +21,11 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import pytest
 from slack_double import (
+    BOT_TOKEN,
     INTERVIEW_ANSWERS,
     SIGNING_SECRET,
     Server,
+    SlackApiDouble,
     in_thread,
     message_event,
     sign,
@@ -306,3 +312,66 @@ def test_a_reply_with_a_file_is_answered_by_its_text_or_told_why_not(
     assert "files" in notice.args["text"] and notice.args["user"] == "U1"
     answer(server, root_ts, INTERVIEW_ANSWERS[0], subtype="file_share", files=files)
     assert server.advisor.current(f"slack:T1:C1:{root_ts}:U1").state.answers
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_real_kill_after_the_ack_loses_no_answer(
+    slack_api: SlackApiDouble, migrated_url: str, tmp_path: Any
+) -> None:
+    """`mlops-advisor serve` killed with SIGKILL right after acknowledging an answer (inside the
+    inbox's grace before processing): restarted, it posts the next question."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env |= {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api.url,
+        "DATABASE_URL": migrated_url,
+    }
+    command = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--no-scheduler"]
+
+    def serve() -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.DEVNULL)
+        wait(lambda: _answers(f"{url}/healthz"), "the server to start")
+        return process
+
+    def post(request: Any) -> int:
+        return httpx.post(
+            f"{url}/slack/events", content=request.body, headers=request.headers(), timeout=10
+        ).status_code
+
+    def asked() -> list[Any]:
+        return [c for c in slack_api.calls("chat.postMessage") if c.args.get("thread_ts")]
+
+    first = serve()
+    try:
+        assert (
+            post(slash_command("/mlops-check", "", response_url=f"{slack_api.url}respond-k")) == 200
+        )
+        wait(asked, "the first question")
+        root_ts = asked()[0].args["thread_ts"]
+        assert post(message_event(INTERVIEW_ANSWERS[0], thread_ts=root_ts)) == 200
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    assert len(asked()) == 1  # killed before it answered
+    second = serve()
+    try:
+        wait(lambda: len(asked()) == 2, "the next question after the restart")
+        assert "idea come from" in asked()[1].args["text"]
+    finally:
+        second.terminate()
+        second.wait()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
