@@ -1,7 +1,7 @@
 """The leadership digest's data: what happened in a period and what in the portfolio needs a look.
 
 Pure values: storage fills them with SQL aggregation (`storage.digest_queries`), the bot renders
-them (`bot.digest_render`). `DigestData.model_dump(mode="json")` is the document that
+them (`bot.jobs.digest_render`). `DigestData.model_dump(mode="json")` is the document that
 `mlops-advisor digest preview --format json` prints for other tools.
 
 What each list holds (archived use cases are never in a digest):
@@ -15,7 +15,7 @@ What each list holds (archived use cases are never in a digest):
   first piece of evidence in the person's own words (a chosen answer when there is none).
 - **purgatory** ("pilots in purgatory"): use cases anywhere in the portfolio whose pilot is live
   or stalled while nobody owns it (no business owner) or nobody will run it (no operating
-  plan), oldest first; and use cases with a follow-up (see `bot.follow_ups`) posted in their
+  plan), oldest first; and use cases with a follow-up (see `bot.jobs.follow_ups`) posted in their
   thread at least 7 days before the period's end and still unanswered.
 - **decisions waiting**: use cases whose latest assessment, made in the period, recommends an
   investment (minimum viable process or full MLOps) while no pilot has started (pilot status

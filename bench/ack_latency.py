@@ -104,7 +104,7 @@ def _our_app(database_url: str, slow_db_s: float) -> tuple[Any, Any]:
     from bot.bootstrap import open_advisor  # noqa: PLC0415
     from bot.settings import Settings  # noqa: PLC0415
     from bot.slack.app import create_slack_app  # noqa: PLC0415
-    from bot.slack.server import create_web_app  # noqa: PLC0415
+    from bot.web import create_web_app  # noqa: PLC0415
 
     advisor = open_advisor(database_url, upgrade_schema=True)
     if slow_db_s > 0:

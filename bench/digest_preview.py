@@ -12,7 +12,8 @@ Seeding runs in a process of its own, so the benchmark's process stays small: a 
 from a large parent would inherit its peak RSS in ru_maxrss.
 
 If `digest preview` is not wired into the command line yet, the same command is run through
-`python -c` with bot.digest_preview registered on bot.cli's app first; the output says which.
+`python -c` with bot.cli.digest_preview registered on bot.cli.main's app first; the output
+says which.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from storage import import_use_cases, make_engine, make_session_factory, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 _WRAPPED = (
-    "import sys; from bot.cli import app; from bot import digest_preview;"
+    "import sys; from bot.cli.main import app; from bot.cli import digest_preview;"
     " digest_preview.register(app); sys.argv[0] = 'mlops-advisor'; app()"
 )
 

@@ -504,7 +504,7 @@ class Advisor:
         with self._sessions.begin() as session:
             return delete_use_case(session, use_case_id, actor, self._clock())
 
-    # Follow-ups after a verdict (see bot.follow_ups) -----------------------------------------
+    # Follow-ups after a verdict (see bot.jobs.follow_ups) -----------------------------------------
 
     def open_follow_up(
         self,
@@ -544,7 +544,7 @@ class Advisor:
         Returns the tier before, the updated use case and what changed, in words; None if the
         follow-up was already answered (the first answer wins).
         """
-        from bot.follow_ups import follow_up_note, realised_value  # noqa: PLC0415
+        from bot.jobs.follow_ups import follow_up_note, realised_value  # noqa: PLC0415
         from storage.follow_up_repository import record_follow_up_answer  # noqa: PLC0415
 
         now = self._clock()
@@ -586,7 +586,7 @@ class Advisor:
 
     @property
     def sessions(self) -> sessionmaker[Session]:
-        """The database sessions, for the digest scheduler's `bot.digests.run_due`."""
+        """The database sessions, for the digest scheduler's `bot.jobs.digests.run_due`."""
         return self._sessions
 
     def subscribe_digest(

@@ -46,7 +46,7 @@ from advisor.schedule import (
     schedule_from_words,
 )
 from bot.blocking import call_service
-from bot.follow_ups import FOLLOW_UP_ACTION_PREFIX, changed_line
+from bot.jobs.follow_ups import FOLLOW_UP_ACTION_PREFIX, changed_line
 from bot.neutralise import clip, for_slack, from_slack_event
 from bot.service import Advisor, Place, Proposer, Turn
 from bot.settings import Settings
@@ -497,7 +497,7 @@ class _Conversation:
         return clip("*Leadership digests*\n" + "\n".join(lines), TEXT_FALLBACK_MAX)
 
     async def _digest_preview(self, command: dict[str, Any]) -> str:
-        from bot.digest_render import render_text  # noqa: PLC0415 (jinja2)
+        from bot.jobs.digest_render import render_text  # noqa: PLC0415 (jinja2)
 
         data = await call_service(
             self._advisor.digest_data, days=7, workspace_id=command.get("team_id") or None
@@ -584,7 +584,7 @@ class _Conversation:
             return
         await self._post_step(client, thread, pressed)
 
-    # Follow-ups after a verdict (bot/follow_ups.py) -----------------------------------------
+    # Follow-ups after a verdict (bot/jobs/follow_ups.py) -----------------------------------------
 
     async def _follow_up_reply(
         self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, thread: _Thread
@@ -929,7 +929,7 @@ class _Conversation:
     async def _apologise(
         self, body: dict[str, Any], client: AsyncWebClient, *, text: str = _APOLOGY
     ) -> None:
-        # Only ever for a request whose signature was checked (bot.slack.server): the
+        # Only ever for a request whose signature was checked (bot.web): the
         # response_url and the channel are Slack's, not an attacker's.
         response_url = body.get("response_url")
         if response_url:

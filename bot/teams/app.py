@@ -57,7 +57,7 @@ from advisor import (
 from advisor.portfolio import parse_use_case_number
 from advisor.schedule import TEAMS_PREFIX, ScheduleError, schedule_from_words
 from bot.blocking import call_service
-from bot.follow_ups import changed_line
+from bot.jobs.follow_ups import changed_line
 from bot.neutralise import for_teams
 from bot.request_body import BodyTooLarge, read_limited
 from bot.service import Advisor, Place, Proposer, Turn
@@ -78,7 +78,7 @@ from bot.teams.cards import (
 )
 
 if TYPE_CHECKING:
-    from bot.digest_render import TeamsDigest
+    from bot.jobs.digest_render import TeamsDigest
     from bot.settings import Settings
 
 __all__ = ["MESSAGING_PATH", "TeamsBot", "TeamsSender"]
@@ -164,7 +164,7 @@ class _Routes:
         raise NotImplementedError("the advisor serves no static pages")
 
     async def start(self, port: int) -> None:
-        raise NotImplementedError("served by bot.slack.server.create_web_app, not by the SDK")
+        raise NotImplementedError("served by bot.web.create_web_app, not by the SDK")
 
     async def stop(self) -> None:
         return None
@@ -414,7 +414,7 @@ class TeamsBot:
         status: PilotStatus | None = None,
         text: str | None = None,
     ) -> bool:
-        """Answer the proposer's open follow-up in this chat (bot.follow_ups); False if none."""
+        """Answer the proposer's open follow-up in this chat; False if none."""
         found = await call_service(
             self._advisor.open_follow_up,
             chat.conversation,
@@ -623,7 +623,7 @@ class TeamsBot:
                 lines.append(f"- {for_teams(where)}: {subscription.describe()}")
             return "**Leadership digests**\n\n" + "\n".join(lines)
         if action == "preview":
-            from bot.digest_render import render_teams_digest  # noqa: PLC0415 (jinja2)
+            from bot.jobs.digest_render import render_teams_digest  # noqa: PLC0415 (jinja2)
 
             data = await call_service(self._advisor.digest_data, days=7)
             digest = render_teams_digest(data)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from advisor import Period, Subscription
-    from bot.digest_render import TeamsDigest
+    from bot.jobs.digest_render import TeamsDigest
     from bot.teams.app import TeamsSender
 
 __all__ = ["TeamsDigestPoster", "TeamsFollowUpPoster", "render_scheduled"]
@@ -40,8 +40,8 @@ def render_scheduled(
 ) -> tuple[TeamsDigest, dict[str, Any] | None]:
     """A subscription's digest for one period as Teams cards, and the chart's card (None for an
     empty period)."""
-    from bot.digest_chart import compact_png, portfolio_chart  # noqa: PLC0415 (matplotlib)
-    from bot.digest_render import (  # noqa: PLC0415 (jinja2)
+    from bot.jobs.chart import compact_png, portfolio_chart  # noqa: PLC0415 (matplotlib)
+    from bot.jobs.digest_render import (  # noqa: PLC0415 (jinja2)
         chart_card,
         chart_title,
         render_teams_digest,

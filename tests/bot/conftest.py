@@ -89,7 +89,7 @@ from bot.bootstrap import open_advisor  # noqa: E402
 from bot.service import Advisor  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack.app import create_slack_app  # noqa: E402
-from bot.slack.server import create_web_app  # noqa: E402
+from bot.web import create_web_app  # noqa: E402
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import yaml
 from samples import GOOD
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 
 runner = CliRunner()
 

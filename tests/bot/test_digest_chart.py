@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from advisor import ChartPoint, Tier
-from bot.digest_chart import compact_png, portfolio_chart
+from bot.jobs.chart import compact_png, portfolio_chart
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from advisor import Cadence
-from bot.cli import app
+from bot.cli.main import app
 from storage import list_subscriptions, make_engine, make_session_factory
 
 runner = CliRunner()

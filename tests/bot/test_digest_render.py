@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import Block
 from typer.testing import CliRunner
 
 from advisor import DigestData, DigestItem, Flag, PilotStatus, RiskItem, Tier
-from bot.digest_render import (
+from bot.jobs.digest_render import (
     ITEMS_PER_MESSAGE,
     RenderedDigest,
     empty_line,
@@ -313,8 +313,8 @@ def test_a_failed_chart_upload_does_not_fail_the_posted_digest(
 
 
 def test_preview_command(tmp_path: Path) -> None:
-    from bot.cli import app
-    from bot.command_support import EXIT_OK
+    from bot.cli.main import app
+    from bot.cli.support import EXIT_OK
 
     url = f"sqlite:///{tmp_path / 'digest.db'}"
     runner = CliRunner()

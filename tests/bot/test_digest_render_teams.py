@@ -17,8 +17,8 @@ from test_digest_render import LONG, START, _data, _empty, _golden, _item, _stri
 
 from advisor import ChartPoint, DigestData, Flag, RiskItem, Tier
 from advisor.proposal import MAX_TEXT_LENGTH
-from bot.digest_chart import portfolio_chart
-from bot.digest_render import (
+from bot.jobs.chart import portfolio_chart
+from bot.jobs.digest_render import (
     ITEMS_PER_MESSAGE,
     TEAMS_CARD_BYTES,
     TeamsDigest,
@@ -356,7 +356,7 @@ def test_cards_are_built_without_the_teams_sdk() -> None:
     script = (
         "import sys\n"
         "from advisor import DigestData\n"
-        "from bot.digest_render import render_teams_digest\n"
+        "from bot.jobs.digest_render import render_teams_digest\n"
         "from datetime import UTC, datetime, timedelta\n"
         "start = datetime(2026, 11, 23, tzinfo=UTC)\n"
         "render_teams_digest(DigestData(period_start=start, period_end=start + timedelta(7),\n"

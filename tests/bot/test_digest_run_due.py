@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from advisor import Cadence, Period, Subscription
-from bot.digests import (
+from bot.jobs.digests import (
     Outcome,
     make_slack_client,
     run_due,
@@ -149,7 +149,7 @@ def test_a_failed_post_is_retried_and_does_not_stop_the_others(sessions, caplog)
     post = Recorder()
     post.failing.add("C1")
 
-    with caplog.at_level(logging.INFO, logger="bot.digests"):
+    with caplog.at_level(logging.INFO, logger="bot.jobs.digests"):
         first = run(sessions, MONDAY, post)
     post.failing.clear()
     held = run(sessions, MONDAY + timedelta(minutes=1), post)
@@ -177,7 +177,7 @@ def test_an_older_missed_digest_is_skipped_and_logged_once(sessions, caplog):
     post = Recorder()
     back = MONDAY + timedelta(hours=25)
 
-    with caplog.at_level(logging.WARNING, logger="bot.digests"):
+    with caplog.at_level(logging.WARNING, logger="bot.jobs.digests"):
         first = run(sessions, back, post)
         second = run(sessions, back + timedelta(hours=1), post)
 

@@ -13,15 +13,15 @@ from slack_double import BOT_TOKEN, SlackApiDouble
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-import bot.slack.server
+import bot.web
 from advisor import Cadence
 from bot.bootstrap import open_advisor
-from bot.cli import app as cli
-from bot.digest_scheduler import JOB_ID, create_digest_scheduler, run_due_digests
-from bot.digests import Outcome, make_slack_client
+from bot.cli.main import app as cli
+from bot.jobs.digests import Outcome, make_slack_client
+from bot.jobs.scheduler import JOB_ID, create_digest_scheduler, run_due_digests
 from bot.settings import Settings
 from bot.slack.app import create_slack_app
-from bot.slack.server import create_web_app
+from bot.web import create_web_app
 from storage import make_engine, make_session_factory, subscribe
 
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -159,7 +159,7 @@ def test_serve_wires_the_scheduler_unless_told_not_to(
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", migrated_url)
     given: list[Any] = []
-    real_create_web_app = bot.slack.server.create_web_app
+    real_create_web_app = bot.web.create_web_app
 
     def recording_create_web_app(
         *args: Any, scheduler: Any = None, teams: Any = None, **kwargs: Any
@@ -168,7 +168,7 @@ def test_serve_wires_the_scheduler_unless_told_not_to(
         assert teams is None  # no TEAMS_ settings: Teams is off
         return real_create_web_app(*args, scheduler=scheduler, teams=teams, **kwargs)
 
-    monkeypatch.setattr(bot.slack.server, "create_web_app", recording_create_web_app)
+    monkeypatch.setattr(bot.web, "create_web_app", recording_create_web_app)
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
     result = CliRunner().invoke(cli, ["serve", *arguments])
     assert result.exit_code == 0, result.output

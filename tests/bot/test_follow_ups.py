@@ -11,8 +11,8 @@ from typing import Any
 from slack_double import BOT_TOKEN, Server, block_actions, message_event
 
 from advisor import PilotStatus, Platform, Proposal
-from bot.digests import make_slack_client
-from bot.follow_ups import run_due_follow_ups
+from bot.jobs.digests import make_slack_client
+from bot.jobs.follow_ups import run_due_follow_ups
 from bot.service import Place, Proposer
 from storage.digest_queries import digest_data
 

@@ -10,7 +10,7 @@ from samples import GOOD, NOT_A_CHECK, NOT_A_NUMBER
 from typer.testing import CliRunner, Result
 
 from advisor import AuditAction, parse_proposal
-from bot.cli import app
+from bot.cli.main import app
 from storage import audit_entries, make_engine, make_session_factory
 
 runner = CliRunner()

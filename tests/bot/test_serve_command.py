@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 
 runner = CliRunner()
 TEAMS_APP = "5d3e2f1a-0b9c-4d8e-a7f6-5e4d3c2b1a09"
@@ -80,17 +80,17 @@ def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[dict[str, An
     """What `serve` would serve: create_web_app's arguments; uvicorn itself does not start."""
     import uvicorn
 
-    import bot.slack.server
+    import bot.web
 
     given: list[dict[str, Any]] = []
-    real = bot.slack.server.create_web_app
+    real = bot.web.create_web_app
 
     def recording(slack_app: Any, advisor: Any, **options: Any) -> Any:
         given.append({"slack_app": slack_app, **options})
         return real(slack_app, advisor, **options)
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'advisor.db'}")
-    monkeypatch.setattr(bot.slack.server, "create_web_app", recording)
+    monkeypatch.setattr(bot.web, "create_web_app", recording)
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
     return given
 
@@ -106,7 +106,7 @@ def test_without_teams_settings_slack_is_served_and_teams_is_said_to_be_off(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     _slack(monkeypatch)
-    caplog.set_level(logging.INFO, logger="bot.serve")
+    caplog.set_level(logging.INFO, logger="bot.cli.serve")
     result = runner.invoke(app, ["serve", "--no-scheduler"])
     assert result.exit_code == 0, result.output
     [options] = served
@@ -122,7 +122,7 @@ def test_without_the_teams_extra_slack_is_unchanged_and_teams_settings_are_refus
     # As if `pip install mlops-advisor` without [teams]: importing the adapter fails.
     monkeypatch.setitem(sys.modules, "bot.teams.app", None)
     _slack(monkeypatch)
-    caplog.set_level(logging.INFO, logger="bot.serve")
+    caplog.set_level(logging.INFO, logger="bot.cli.serve")
     result = runner.invoke(app, ["serve", "--no-scheduler"])
     assert result.exit_code == 0, result.output
     assert served[0]["teams"] is None
@@ -147,13 +147,13 @@ def test_teams_alone_is_served_and_local_insecurity_is_announced_loudly(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("MLOPS_ADVISOR_TEAMS_INSECURE_LOCAL", "1")
-    caplog.set_level(logging.INFO, logger="bot.serve")
+    caplog.set_level(logging.INFO, logger="bot.cli.serve")
     result = runner.invoke(app, ["serve", "--no-scheduler"])
     assert result.exit_code == 0, result.output
     [options] = served
     assert options["slack_app"] is None  # no Slack settings at all: Teams alone
     assert options["teams"] is not None
     [warning] = [
-        r for r in caplog.records if r.levelno == logging.WARNING and r.name == "bot.serve"
+        r for r in caplog.records if r.levelno == logging.WARNING and r.name == "bot.cli.serve"
     ]
     assert "NOT AUTHENTICATED" in warning.getMessage()

@@ -29,7 +29,7 @@ from bot.blocking import DatabaseTimeoutError, Offload, configure, health_checks
 from bot.bootstrap import open_advisor
 from bot.settings import Settings
 from bot.slack.app import create_slack_app
-from bot.slack.server import create_web_app
+from bot.web import create_web_app
 from storage import DatabaseTimeouts, make_engine, make_session_factory
 
 ANSWERS = INTERVIEW_ANSWERS

@@ -45,7 +45,7 @@ from bot.slack.oauth import (
     ThreadedInstallationStore,
     ThreadedOAuthStateStore,
 )
-from bot.slack.server import create_web_app
+from bot.web import create_web_app
 from storage import make_engine
 
 # slack-sdk 3.48's async client sends oauth.v2.access's client credentials with aiohttp.BasicAuth,

@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import Block
 from bot.service import Advisor
 from bot.settings import Settings
 from bot.slack.app import create_slack_app
-from bot.slack.server import create_web_app
+from bot.web import create_web_app
 from storage import make_engine, make_session_factory
 
 ANSWERS = INTERVIEW_ANSWERS

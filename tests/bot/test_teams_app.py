@@ -88,8 +88,8 @@ def start_teams(
 
     from bot.bootstrap import open_advisor
     from bot.settings import Settings
-    from bot.slack.server import create_web_app
     from bot.teams.app import TeamsBot
+    from bot.web import create_web_app
 
     running: list[tuple[Any, Any]] = []
 
@@ -419,8 +419,8 @@ def test_without_the_local_setting_unauthenticated_activities_get_401(
 
     from bot.bootstrap import open_advisor
     from bot.settings import Settings
-    from bot.slack.server import create_web_app
     from bot.teams.app import TeamsBot
+    from bot.web import create_web_app
 
     monkeypatch.delenv("MLOPS_ADVISOR_TEAMS_INSECURE_LOCAL")
     monkeypatch.setenv("TEAMS_CLIENT_ID", "5d3e2f1a-0b9c-4d8e-a7f6-5e4d3c2b1a09")
@@ -553,7 +553,7 @@ def _subscribe_due_tomorrow(server: TeamsServer) -> datetime:
 def _run_due(server: TeamsServer, migrated_url: str, now: datetime) -> tuple[int, str]:
     from typer.testing import CliRunner
 
-    from bot.cli import app
+    from bot.cli.main import app
 
     result = CliRunner().invoke(
         app, ["digest", "run-due", "--now", now.isoformat(), "--database-url", migrated_url]
@@ -623,7 +623,7 @@ def test_the_scheduler_in_serve_posts_a_due_teams_digest_on_its_own_loop(
 ) -> None:
     import asyncio
 
-    from bot.digest_scheduler import JOB_ID, create_digest_scheduler
+    from bot.jobs.scheduler import JOB_ID, create_digest_scheduler
     from bot.settings import Settings
     from bot.teams.app import TeamsSender
     from storage import subscribe
@@ -663,7 +663,7 @@ def test_a_teams_check_is_followed_up_in_its_chat_and_answered_there(
 ) -> None:
     import asyncio
 
-    from bot.follow_ups import post_due_follow_ups
+    from bot.jobs.follow_ups import post_due_follow_ups
     from bot.settings import Settings
     from bot.teams.app import TeamsSender
     from bot.teams.posting import TeamsFollowUpPoster

@@ -1,9 +1,10 @@
 """The digest scheduler inside `mlops-advisor serve`: every minute, post the digests that are due.
 
-The same job then posts the verdict follow-ups that are due (`bot.follow_ups.run_due_follow_ups`),
+The same job then posts the verdict follow-ups that are due
+(`bot.jobs.follow_ups.run_due_follow_ups`),
 exactly once each, by the same claim-then-post pattern.
 
-The job only asks "what is due now?" (`bot.digests.run_due`). When a digest is due, and the
+The job only asks "what is due now?" (`bot.jobs.digests.run_due`). When a digest is due, and the
 daylight-saving rules that go with it, is computed in the subscription's own time zone by
 `advisor.schedule`; the scheduler's own clock is a plain UTC interval. That is what keeps local
 times right across clock changes, and what makes running it in every replica safe: the claims in
@@ -29,8 +30,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from advisor import DEFAULT, Platform, Policy
-from bot.digests import Poster, RunResult, by_platform, claimant_name, make_slack_client, run_due
-from bot.follow_ups import post_due_follow_ups, run_due_follow_ups
+from bot.jobs.digests import (
+    Poster,
+    RunResult,
+    by_platform,
+    claimant_name,
+    make_slack_client,
+    run_due,
+)
+from bot.jobs.follow_ups import post_due_follow_ups, run_due_follow_ups
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -61,7 +69,7 @@ def run_due_digests(
 ) -> list[RunResult]:
     """The job: post every digest due at `now` (default: the current time) exactly once; Slack
     channels' with `client`, Teams channels' with `teams`."""
-    from bot.digest_render import post_scheduled_digest  # noqa: PLC0415 (jinja2, matplotlib)
+    from bot.jobs.digest_render import post_scheduled_digest  # noqa: PLC0415 (jinja2, matplotlib)
 
     slack = None if client is None else functools.partial(post_scheduled_digest, client, sessions)
     return run_due(

@@ -1,6 +1,6 @@
 """Follow-ups after a verdict: posted in the use case's thread on a schedule, answered there.
 
-`run_due_follow_ups` is the scheduler's second job (see `bot.digest_scheduler`): for each Slack
+`run_due_follow_ups` is the scheduler's second job (see `bot.jobs.scheduler`): for each Slack
 use case whose first verdict is as old as one of the policy's `follow_ups.days` (30 and 90 by
 default), it claims the follow-up in the database (committed before posting, so any number of
 replicas post it once), posts the policy's questions with pilot-status buttons in the thread,

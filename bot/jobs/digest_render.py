@@ -249,7 +249,7 @@ def post_digest(
                 unfurl_media=False,
             )
         if chart and not data.is_empty:
-            from bot.digest_chart import portfolio_chart  # noqa: PLC0415  (matplotlib is heavy)
+            from bot.jobs.chart import portfolio_chart  # noqa: PLC0415  (matplotlib is heavy)
 
             shown = list(points) if points is not None else _points(data.listed_items())
             title = chart_title(data)

@@ -14,17 +14,17 @@ import typer
 from rich.console import Console
 
 from advisor import Assessment, Policy, assess
-from bot import chat, digest_commands, digest_preview, portfolio_commands, serve
-from bot.command_support import (
+from bot.cli import chat, digest, digest_preview, portfolio, serve
+from bot.cli.loading import InputError, Invalid, Loaded, parse_json_line, read_proposal_file
+from bot.cli.render import render_assessment
+from bot.cli.support import (
     EXIT_INVALID_INPUT,
     EXIT_OK,
     PolicyOption,
     fail,
     load_policy,
 )
-from bot.loading import InputError, Invalid, Loaded, parse_json_line, read_proposal_file
 from bot.neutralise import for_terminal
-from bot.render import render_assessment
 
 __all__ = ["app", "main"]
 
@@ -149,9 +149,9 @@ def stream_jsonl(read: Callable[[int], bytes], out: BinaryIO, policy: Policy) ->
 
 
 chat.register(app)
-digest_commands.register(app)
-digest_preview.register(digest_commands.digest_app)
-portfolio_commands.register(app)
+digest.register(app)
+digest_preview.register(digest.digest_app)
+portfolio.register(app)
 serve.register(app)
 
 

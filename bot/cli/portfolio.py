@@ -17,14 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from advisor import Proposal, UseCase, parse_use_case_number
-from bot.command_support import (
-    DatabaseUrlOption,
-    PolicyOption,
-    fail,
-    load_policy,
-    open_service,
-)
-from bot.loading import (
+from bot.cli.loading import (
     EXPORT_COLUMNS,
     SUPPORTED_SUFFIXES,
     InputError,
@@ -32,8 +25,15 @@ from bot.loading import (
     Loaded,
     iter_proposal_file,
 )
+from bot.cli.render import render_assessment
+from bot.cli.support import (
+    DatabaseUrlOption,
+    PolicyOption,
+    fail,
+    load_policy,
+    open_service,
+)
 from bot.neutralise import for_spreadsheet, for_terminal
-from bot.render import render_assessment
 
 __all__ = ["register"]
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.command_support import DatabaseUrlOption, database_errors, database_url_or_default
+from bot.cli.support import DatabaseUrlOption, database_errors, database_url_or_default
 
 __all__ = ["PreviewFormat", "preview_command", "register"]
 
@@ -56,7 +56,7 @@ def preview_command(  # noqa: PLR0917 - typer passes the options as parameters
     there were). Counts and sums are computed in the database, so this stays quick for any
     portfolio.
     """
-    # The database stack loads only when the command runs (see bot.command_support).
+    # The database stack loads only when the command runs (see bot.cli.support).
     from bot.bootstrap import prepare_database  # noqa: PLC0415
     from storage import make_session_factory  # noqa: PLC0415
     from storage.digest_queries import digest_data  # noqa: PLC0415
@@ -80,6 +80,6 @@ def preview_command(  # noqa: PLR0917 - typer passes the options as parameters
     if output is PreviewFormat.JSON:
         sys.stdout.write(data.model_dump_json(indent=2) + "\n")
         return
-    from bot.digest_render import render_text  # noqa: PLC0415
+    from bot.jobs.digest_render import render_text  # noqa: PLC0415
 
     typer.echo(render_text(data))

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.text import Text
 
 from advisor import Ask, Cancelled, Question, Reprompt
-from bot.command_support import (
+from bot.cli.render import render_assessment
+from bot.cli.support import (
     DatabaseUrlOption,
     PolicyOption,
     database_errors,
@@ -19,7 +20,6 @@ from bot.command_support import (
     open_service,
 )
 from bot.neutralise import for_terminal
-from bot.render import render_assessment
 
 if TYPE_CHECKING:
     from bot.service import Advisor

@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.command_support import database_url_or_default, fail, load_policy, open_service
+from bot.cli.support import database_url_or_default, fail, load_policy, open_service
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from bot.service import Advisor
     from bot.settings import Settings
-    from bot.slack.server import Scheduler
     from bot.teams.app import TeamsBot
+    from bot.web import Scheduler
 
 __all__ = ["register"]
 
@@ -111,7 +111,7 @@ def serve_command(
                 AsyncSocketModeHandler,
             )
 
-            from bot.slack.server import inbox_sweeper  # noqa: PLC0415
+            from bot.web import inbox_sweeper  # noqa: PLC0415
 
             assert slack_app is not None and settings.slack_app_token is not None  # checked above
             handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
@@ -121,7 +121,7 @@ def serve_command(
             return
         import uvicorn  # noqa: PLC0415
 
-        from bot.slack.server import create_web_app  # noqa: PLC0415
+        from bot.web import create_web_app  # noqa: PLC0415
 
         # No access log: a line per Slack request costs ack latency and says little; errors and
         # the listeners' own logging still go out.
@@ -159,7 +159,7 @@ def _digest_scheduler(
     settings: Settings, advisor: Advisor, teams: TeamsBot | None
 ) -> Scheduler | None:
     """The digest scheduler (started with the event loop), or None when it cannot post."""
-    from bot.digest_scheduler import create_digest_scheduler  # noqa: PLC0415
+    from bot.jobs.scheduler import create_digest_scheduler  # noqa: PLC0415
 
     return create_digest_scheduler(
         settings,

@@ -3,7 +3,7 @@
 `digest run-due` posts every digest due at that instant, exactly once however many run it, then
 exits: run it from cron, a Kubernetes CronJob or any scheduler, every few minutes.
 
-Digests are rendered and posted by `bot.digest_render.post_scheduled_digest` (Slack) and
+Digests are rendered and posted by `bot.jobs.digest_render.post_scheduled_digest` (Slack) and
 `bot.teams.posting` (Teams channels, named `teams:<conversation id>`).
 """
 
@@ -31,7 +31,7 @@ from advisor.schedule import (
     parse_time,
     parse_time_zone,
 )
-from bot.command_support import (
+from bot.cli.support import (
     DatabaseUrlOption,
     database_errors,
     database_url_or_default,
@@ -42,7 +42,7 @@ from bot.neutralise import for_terminal
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from bot.digests import Poster, RunResult
+    from bot.jobs.digests import Poster, RunResult
     from bot.settings import Settings
 
 __all__ = ["digest_app", "register"]
@@ -203,7 +203,7 @@ def run_due_command(
 
     Safe to run from several places at once: each digest is posted once.
     """
-    from bot.digests import Outcome  # noqa: PLC0415
+    from bot.jobs.digests import Outcome  # noqa: PLC0415
     from bot.settings import SettingsError, load_settings  # noqa: PLC0415
 
     instant = _parse_now(now)
@@ -223,7 +223,7 @@ def run_due_command(
         logging.basicConfig(
             level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
-        logging.getLogger("bot.digests").setLevel(logging.INFO)
+        logging.getLogger("bot.jobs.digests").setLevel(logging.INFO)
         with database_errors("use the database"):
             results = _run_due(settings, sessions, instant)
     counts = dict.fromkeys(Outcome, 0)
@@ -261,8 +261,8 @@ def _run_due(
     settings: Settings, sessions: sessionmaker[Session], instant: datetime
 ) -> list[RunResult]:
     """`run_due` with a poster for each platform that is set up."""
-    from bot.digest_render import post_scheduled_digest  # noqa: PLC0415 (jinja2, matplotlib)
-    from bot.digests import by_platform, claimant_name, make_slack_client, run_due  # noqa: PLC0415
+    from bot.jobs.digest_render import post_scheduled_digest  # noqa: PLC0415 (jinja2, matplotlib)
+    from bot.jobs.digests import by_platform, claimant_name, make_slack_client, run_due  # noqa: PLC0415
 
     slack: Poster | None = None
     if settings.slack_bot_token is not None:

@@ -1,0 +1,1 @@
+"""The `mlops-advisor` command line: the terminal interview, the portfolio, digests and `serve`."""
