@@ -9,7 +9,7 @@ import pytest
 from slack_double import INTERVIEW_ANSWERS
 from sqlalchemy.engine import make_url
 
-import bot.service
+import bot.service.advisor
 from advisor import Ask, Done, Platform, Tier, advance, parse_proposal
 from bot.bootstrap import DatabaseNotReadyError, open_advisor
 from bot.service import Advisor, Place, Proposer
@@ -107,7 +107,7 @@ def test_two_replicas_answering_at_once_both_count(
             fast.answer("k", "our team struggles", proposer=WHO, place=WHERE)
         return advance(*args, **kwargs)
 
-    monkeypatch.setattr(bot.service, "advance", advance_while_another_replica_answers)
+    monkeypatch.setattr(bot.service.advisor, "advance", advance_while_another_replica_answers)
     turn = slow.answer("k", ANSWERS[2], proposer=WHO, place=WHERE)
     # The slow replica's answer was re-applied to the fast one's state: nothing lost, in order.
     assert isinstance(turn.step, Ask) and turn.step.question.id == "business_owner"
@@ -131,7 +131,7 @@ def test_of_two_replicas_pressing_one_button_at_once_only_the_first_counts(
             fast.answer_button("k", "business_need", at=origin, proposer=WHO, place=WHERE)
         return advance(*args, **kwargs)
 
-    monkeypatch.setattr(bot.service, "advance", advance_while_another_replica_presses)
+    monkeypatch.setattr(bot.service.advisor, "advance", advance_while_another_replica_presses)
     # "Not sure" on the same card: retried on the winner's state, it must not answer `problem`.
     assert slow.answer_button("k", "unknown", at=origin, proposer=WHO, place=WHERE) is None
     state = slow.current("k").state

@@ -1,4 +1,4 @@
-"""The service layer: load state, call the pure core, persist. Every channel goes through it."""
+"""The advisor service: interviews, forms, the portfolio and the inbox, over one database."""
 
 from __future__ import annotations
 
