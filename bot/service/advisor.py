@@ -66,7 +66,7 @@ from storage import (
     waiting_inbox_threads,
 )
 
-__all__ = ["Advisor", "FormSession", "Place", "Proposer", "Turn", "utc_now"]
+__all__ = ["Advisor", "FollowUpAnswered", "FormSession", "Place", "Proposer", "Turn", "utc_now"]
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +107,18 @@ class FormSession:
     data: dict[str, Any]
     version: int
     status: SessionStatus
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpAnswered:
+    """A follow-up's answer applied: the tier before, the re-assessed use case, and what the
+    answer changed (the pilot status; the notes, with the realised value they name)."""
+
+    before: Tier | None
+    use_case: UseCase
+    pilot_status: PilotStatus | None
+    noted: bool
+    realised_value: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -537,12 +549,12 @@ class Advisor:
         actor: str,
         pilot_status: PilotStatus | None = None,
         text: str | None = None,
-    ) -> tuple[Tier | None, UseCase, str] | None:
+    ) -> FollowUpAnswered | None:
         """Apply the proposer's answer to a follow-up: the pilot status, or typed text appended
         to the notes (with the realised value it names); then re-assess, keeping the history.
 
-        Returns the tier before, the updated use case and what changed, in words; None if the
-        follow-up was already answered (the first answer wins).
+        Returns what changed, with the tier before; None if the follow-up was already answered
+        (the first answer wins).
         """
         from bot.jobs.follow_ups import follow_up_note, realised_value  # noqa: PLC0415
         from storage.follow_up_repository import record_follow_up_answer  # noqa: PLC0415
@@ -557,10 +569,9 @@ class Advisor:
                 return None
             before = use_case.latest.assessment.tier if use_case.latest else None
             changes: dict[str, Any] = {}
-            said = ""
+            value = None
             if pilot_status is not None:
                 changes["pilot_status"] = pilot_status
-                said = f"pilot status *{pilot_status.value}*"
             if text:
                 value = realised_value(text)
                 line = follow_up_note(text, now, value)
@@ -570,17 +581,20 @@ class Advisor:
                     # One of the questions is who runs it: with no plan on record, the reply is
                     # the best statement of one there is.
                     changes["operating_plan"] = text[:MAX_TEXT_LENGTH]
-                said = "your update in the notes" + (
-                    "" if value is None else f" (realised value €{value:,.0f} per year)"
-                )
             proposal = Proposal.model_validate({**use_case.proposal.model_dump(), **changes})
             update_proposal(session, use_case_id, proposal, actor=actor, now=now)
             add_assessment(
                 session, use_case_id, assess(proposal, self.policy), self.policy.version, now
             )
             updated = get_use_case(session, use_case_id)
-            assert updated is not None  # updated in this very transaction
-            return before, updated, said
+            assert updated is not None and updated.latest is not None  # in this transaction
+            return FollowUpAnswered(
+                before=before,
+                use_case=updated,
+                pilot_status=pilot_status,
+                noted=bool(text),
+                realised_value=value,
+            )
 
     # Leadership digests --------------------------------------------------------------------
 
