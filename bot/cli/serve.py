@@ -7,6 +7,7 @@ given; with Teams settings and no Slack settings at all, `serve` runs Teams alon
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import os
 from collections.abc import Awaitable, Iterator
@@ -111,7 +112,7 @@ def serve_command(
                 AsyncSocketModeHandler,
             )
 
-            from bot.web import inbox_sweeper  # noqa: PLC0415
+            from bot.slack.routes import inbox_sweeper  # noqa: PLC0415
 
             assert slack_app is not None and settings.slack_app_token is not None  # checked above
             handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
@@ -136,23 +137,36 @@ def serve_command(
 
 def _teams_module(settings: Settings) -> ModuleType | None:
     """`bot.teams.app` when Teams is set up; None, said once, when it is off."""
+    if not settings.teams_enabled:
+        # Said without importing the Teams SDK, which takes seconds for nothing here.
+        if not _teams_installed():
+            logger.info("Microsoft Teams is off (pip install 'mlops-advisor[teams]' to add it)")
+        else:
+            logger.info(
+                "Microsoft Teams is off: set TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET (or "
+                "TEAMS_MANAGED_IDENTITY_CLIENT_ID) and TEAMS_TENANT_ID to serve it at "
+                "/api/messages"
+            )
+        return None
     try:
         import bot.teams.app as teams_app  # noqa: PLC0415 (the optional Teams SDK)
     except ImportError:
-        if settings.teams_enabled:
-            raise fail(
-                "the TEAMS_ settings are set but the Teams SDK is not installed: "
-                "pip install 'mlops-advisor[teams]'"
-            ) from None
-        logger.info("Microsoft Teams is off (pip install 'mlops-advisor[teams]' to add it)")
-        return None
-    if not settings.teams_enabled:
-        logger.info(
-            "Microsoft Teams is off: set TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET (or "
-            "TEAMS_MANAGED_IDENTITY_CLIENT_ID) and TEAMS_TENANT_ID to serve it at /api/messages"
-        )
-        return None
+        raise fail(
+            "the TEAMS_ settings are set but the Teams SDK is not installed: "
+            "pip install 'mlops-advisor[teams]'"
+        ) from None
     return teams_app
+
+
+def _teams_installed() -> bool:
+    """Whether the Teams adapter and its SDK can be imported, found without importing them."""
+    try:
+        return all(
+            importlib.util.find_spec(name) is not None
+            for name in ("bot.teams.app", "microsoft_teams.apps")
+        )
+    except ModuleNotFoundError:
+        return False
 
 
 def _digest_scheduler(
