@@ -900,9 +900,10 @@ class Server:
 # Driving the Slack thread interview through a `Server`, as the reliability tests do.
 
 
-def wait(condition: Callable[[], Any], what: str) -> Any:
-    """`condition()` once it is truthy, polled for up to 10 s (AssertionError naming `what`)."""
-    deadline = time.monotonic() + 10
+def wait(condition: Callable[[], Any], what: str, seconds: float = 10) -> Any:
+    """`condition()` once it is truthy, polled for up to `seconds` (AssertionError naming
+    `what`)."""
+    deadline = time.monotonic() + seconds
     while not (result := condition()):
         assert time.monotonic() < deadline, f"waited for {what}"
         time.sleep(0.01)

@@ -338,7 +338,13 @@ def test_a_real_kill_after_the_ack_loses_no_answer(
 
     def serve() -> subprocess.Popen[bytes]:
         process = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.DEVNULL)
-        wait(lambda: _answers(f"{url}/healthz"), "the server to start")
+        try:
+            # A process starting on a busy machine (CI's two cores) may take a while.
+            wait(lambda: _answers(f"{url}/healthz"), "the server to start", seconds=60)
+        except AssertionError:
+            process.kill()
+            process.wait()
+            raise
         return process
 
     def post(request: Any) -> int:
