@@ -182,3 +182,24 @@ def test_numbers_that_are_no_check_get_an_answer_and_log_no_error(
         else:
             assert answer == "Give the check's number, e.g. `show 12`.", (verb, text)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_list_and_show_typed_in_the_thread_mid_interview_are_commands(
+    start_server: Callable[[], Server],
+) -> None:
+    server = start_server()
+    root_ts = start(server)
+    worth = INTERVIEW_ANSWERS.index("300k")  # "Roughly what is it worth per year…": a number
+    interview(server, root_ts, INTERVIEW_ANSWERS[:worth])
+    asked = len(in_thread(server))
+    for typed in ("list", "show 1"):
+        assert server.post(message_event(typed, thread_ts=root_ts)).status_code == 200
+    server.settled()
+    private = [c.args for c in server.slack.calls("chat.postEphemeral")]
+    assert [args["text"] for args in private] == ["Your MLOps checks", "You have no check #1."]
+    assert all(args["thread_ts"] == root_ts and args["user"] == "U1" for args in private)
+    assert len(in_thread(server)) == asked  # nothing posted for all to see, no question skipped
+    # The number question still waits, and an answer that merely holds the word stays one.
+    interview(server, root_ts, ["300k", *INTERVIEW_ANSWERS[worth + 1 :]])
+    [use_case] = server.advisor.use_cases()
+    assert use_case.proposal.annual_value_eur == 300_000

@@ -734,3 +734,24 @@ def test_an_answer_the_database_does_not_store_in_time_is_apologised_for(
     finally:
         release.set()
     assert "Sorry, something went wrong" in apology.shown()
+
+
+def test_list_and_show_typed_mid_interview_are_commands_and_the_check_goes_on(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    worth = INTERVIEW_ANSWERS.index("300k")  # "Roughly what is it worth per year…": a number
+    _interview(server, INTERVIEW_ANSWERS[:worth])
+    [listed] = server.say("list")
+    assert "You have no checks yet" in listed.shown()
+    [shown] = server.say("show 1")
+    assert shown.shown() == "You have no check #1."
+    # The number question still waits: the list was no answer to it.
+    [next_question] = server.say("300k")
+    assert "cost" in next_question.shown().lower()
+    replies = next_question
+    for answer in INTERVIEW_ANSWERS[worth + 1 :]:
+        [*_, replies] = server.say(answer)
+    assert _is_verdict(replies)
+    [use_case] = server.advisor.use_cases()
+    assert use_case.proposal.annual_value_eur == 300_000
