@@ -1,6 +1,15 @@
 """The pure advisor core: proposals in, explainable assessments out; no I/O, clock or DB."""
 
 from advisor.assessment import Assessment, Flag, Reason, Scores, Signal, Tier
+from advisor.catalogue import (
+    CATALOGUE,
+    Branch,
+    Catalogue,
+    CatalogueError,
+    Choice,
+    Question,
+    parse_catalogue,
+)
 from advisor.detectors import detect_in_text, detect_text_signals
 from advisor.digest import (
     DECISION_TIERS,
@@ -12,21 +21,14 @@ from advisor.digest import (
     RiskItem,
 )
 from advisor.interview import (
-    CATALOGUE,
     Ask,
-    Branch,
     Cancelled,
-    Catalogue,
-    CatalogueError,
-    Choice,
     Done,
     InterviewState,
     Position,
-    Question,
     Reprompt,
     Step,
     advance,
-    parse_catalogue,
     start,
 )
 from advisor.policy import DEFAULT, Policy, PolicyError, parse_policy

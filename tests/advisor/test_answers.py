@@ -14,7 +14,7 @@ from advisor.answers import (
     parse_text,
     parse_yes_no,
 )
-from advisor.interview import CATALOGUE, Question
+from advisor.catalogue import CATALOGUE, Question
 from advisor.proposal import MAX_TEXT_LENGTH
 
 
