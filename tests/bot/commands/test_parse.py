@@ -26,7 +26,12 @@ from bot.commands.model import (
 @pytest.mark.parametrize("surface", [Surface.SLACK_THREAD, Surface.PRIVATE_CHAT])
 @pytest.mark.parametrize(
     ("typed", "meant"),
-    [("list", ListMine()), ("  LIST ", ListMine()), ("show 12", Show("12")), ("Show #3", Show("#3"))],
+    [
+        ("list", ListMine()),
+        ("  LIST ", ListMine()),
+        ("show 12", Show("12")),
+        ("Show #3", Show("#3")),
+    ],
 )
 def test_list_and_show_are_commands_in_the_middle_of_an_interview(
     surface: Surface, typed: str, meant: object
