@@ -352,9 +352,10 @@ class TeamsBot:
 
     async def _on_install(self, ctx: ActivityContext[InstalledActivity]) -> None:
         """Added to a chat or a team: say what the advisor does there."""
-        in_channel = ctx.activity.conversation.conversation_type in _CHANNEL_SCOPES
+        scope = ctx.activity.conversation.conversation_type
+        in_channel, group_chat = scope in _CHANNEL_SCOPES, scope == "groupChat"
         try:
-            await ctx.send(_message(help_text(in_channel=in_channel)))
+            await ctx.send(_message(help_text(in_channel=in_channel, group_chat=group_chat)))
         except Exception:
             logger.exception("could not greet a new installation")
 
@@ -578,7 +579,8 @@ class TeamsBot:
                 _message(await self._digest(ctx, [w.lower() for w in words[1:2]] + words[2:]))
             )
         else:
-            await ctx.send(_message(help_text(in_channel=True)))
+            group_chat = ctx.activity.conversation.conversation_type == "groupChat"
+            await ctx.send(_message(help_text(in_channel=True, group_chat=group_chat)))
 
     async def _digest(self, ctx: ActivityContext[MessageActivity], words: list[str]) -> str:
         activity = ctx.activity
