@@ -225,15 +225,17 @@ def start_card(starter_name: str | None) -> dict[str, Any]:
     )
 
 
-def help_text(*, in_channel: bool) -> str:
-    """What the advisor understands, in a personal chat or (mentioned) in a channel."""
+def help_text(*, in_channel: bool, group_chat: bool = False) -> str:
+    """What the advisor understands, in a personal chat or (mentioned) in a channel or, with
+    `group_chat`, a group chat."""
     if in_channel:
+        here = "this chat" if group_chat else "this channel"
         lines = [
             f"**@MLOps Advisor {COMMAND}**: start an MLOps check (the interview runs in a "
             "private chat)",
             "**@MLOps Advisor digest subscribe [weekly|biweekly|monthly] [mon..sun] [HH:MM] "
-            "[Area/City]**: this channel gets the leadership digest (admins)",
-            "**@MLOps Advisor digest unsubscribe**: this channel gets no more digests (admins)",
+            f"[Area/City]**: {here} gets the leadership digest (admins)",
+            f"**@MLOps Advisor digest unsubscribe**: {here} gets no more digests (admins)",
             "**@MLOps Advisor digest list**, **digest preview**: the subscriptions, and the "
             "digest of the last 7 days",
         ]

@@ -66,7 +66,7 @@ def teams_messages(reply: replies.Reply) -> list[MessageActivityInput]:
         case replies.UnderWay():
             return [message(_UNDER_WAY), _step(reply.step, None)]
         case replies.HelpReply():
-            return [message(help_text(in_channel=reply.in_channel))]
+            return [message(help_text(in_channel=reply.in_channel, group_chat=reply.in_group_chat))]
         case replies.UseCaseList():
             return [message(use_case_list_text(reply.use_cases))]
         case replies.Verdict():

@@ -214,6 +214,37 @@ def test_installing_the_app_greets_with_what_it_does(
     assert "mlops-check" in greeting.shown() and "list" in greeting.shown()
 
 
+GROUP_CHAT = {
+    "id": "19:2a7c9e1b5d3f4a6c8e0b@thread.v2",
+    "conversationType": "groupChat",
+    "isGroup": True,
+    "tenantId": TENANT,
+}
+
+
+def test_a_group_chat_is_greeted_and_helped_as_a_chat_a_channel_as_a_channel(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    url = server.connector.url
+    for conversation, here, not_here in (
+        (GROUP_CHAT, "this chat", "this channel"),
+        (channel_message(url)["conversation"], "this channel", "this chat"),
+    ):
+        installed = channel_message(url)
+        installed.update(type="installationUpdate", action="add", conversation=conversation)
+        del installed["text"], installed["textFormat"], installed["entities"]
+        mentioned = channel_message(url, "hello")
+        mentioned["conversation"] = conversation
+        for activity in (installed, mentioned):
+            server.connector.reset()
+            assert server.post(activity).status_code == 200
+            [greeting] = server.connector.sent()
+            shown = greeting.shown()
+            assert "@MLOps Advisor mlops-check" in shown
+            assert f"{here} gets the leadership digest" in shown and not_here not in shown
+
+
 def test_a_retried_activity_is_handled_once(start_teams: Callable[[], TeamsServer]) -> None:
     server = start_teams()
     server.say("mlops-check")
