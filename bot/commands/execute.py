@@ -295,7 +295,9 @@ class Commands:
             removed = await call_service(
                 self._advisor.unsubscribe_digest, channel, workspace_id=where.digest_workspace
             )
-            return Unsubscribed(channel, removed=removed, here=here)
+            return Unsubscribed(
+                channel, removed=removed, here=here, in_group_chat=where.in_group_chat
+            )
         zone = profile.time_zone or _DEFAULT_TIME_ZONE
         try:
             schedule = schedule_from_words(command.schedule, default_tz=zone)
@@ -307,7 +309,7 @@ class Commands:
             workspace_id=where.digest_workspace,
             **schedule,
         )
-        return Subscribed(subscription, here=here)
+        return Subscribed(subscription, here=here, in_group_chat=where.in_group_chat)
 
     async def _digest_list(self, where: Where) -> SubscriptionList:
         subscriptions = await call_service(self._advisor.digest_subscriptions)

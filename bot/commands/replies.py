@@ -215,6 +215,7 @@ class Subscribed:
 
     subscription: Subscription
     here: bool
+    in_group_chat: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +225,7 @@ class Unsubscribed:
     channel_id: str
     removed: bool
     here: bool
+    in_group_chat: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,12 +129,12 @@ def _digest_text(reply: replies.Reply) -> str:
         case replies.DigestUsageReply(problem=str(problem)):
             return f"{for_teams(problem)}\n\n{_DIGEST_USAGE}"
         case replies.Subscribed():
-            where = _channel(reply.subscription.channel_id, reply.here)
+            where = _channel(reply.subscription.channel_id, reply.here, reply.in_group_chat)
             return f"{where} gets the leadership digest {reply.subscription.describe()}."
-        case replies.Unsubscribed(removed=True):
-            return f"{_channel(reply.channel_id, reply.here)} gets no more digests."
         case replies.Unsubscribed():
-            return f"{_channel(reply.channel_id, reply.here)} has no digest subscription."
+            where = _channel(reply.channel_id, reply.here, reply.in_group_chat)
+            done = "gets no more digests" if reply.removed else "has no digest subscription"
+            return f"{where} {done}."
         case replies.SubscriptionList():
             if not reply.subscriptions:
                 return "No channel gets the digest yet."
@@ -147,5 +147,7 @@ def _digest_text(reply: replies.Reply) -> str:
     raise ValueError(f"a reply Teams cannot show: {type(reply).__name__}")
 
 
-def _channel(channel_id: str, here: bool) -> str:
-    return "This channel" if here else channel_id
+def _channel(channel_id: str, here: bool, in_group_chat: bool) -> str:
+    if not here:
+        return channel_id
+    return "This chat" if in_group_chat else "This channel"

@@ -245,6 +245,22 @@ def test_a_group_chat_is_greeted_and_helped_as_a_chat_a_channel_as_a_channel(
             assert f"{here} gets the leadership digest" in shown and not_here not in shown
 
 
+def test_a_group_chats_digest_replies_speak_of_the_chat(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    said = []
+    for text in ("digest subscribe monthly", "digest unsubscribe", "digest unsubscribe"):
+        activity = channel_message(server.connector.url, text, user=ADMIN)
+        activity["conversation"] = GROUP_CHAT
+        server.connector.reset()
+        assert server.post(activity).status_code == 200
+        [reply] = server.connector.sent()
+        said.append(reply.shown())
+    assert said[0].startswith("This chat gets the leadership digest monthly")
+    assert said[1:] == ["This chat gets no more digests.", "This chat has no digest subscription."]
+
+
 def test_a_retried_activity_is_handled_once(start_teams: Callable[[], TeamsServer]) -> None:
     server = start_teams()
     server.say("mlops-check")
