@@ -8,13 +8,13 @@ never marked posted is taken over once it is older than `stale_after`. Commit be
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import Row, Table, func, select, true, update
 from sqlalchemy.orm import Session
 
+from advisor.follow_up import DueFollowUp, FollowUp, due_key
 from advisor.portfolio import Platform, UseCaseStatus
 from storage.database import as_utc, insert_on_conflict
 from storage.models import AssessmentRow, FollowUpRow, UseCaseRow
@@ -31,35 +31,6 @@ __all__ = [
 ]
 
 _follow_ups: Final[Table] = FollowUpRow.__table__  # type: ignore[assignment]
-
-
-@dataclass(frozen=True, slots=True)
-class DueFollowUp:
-    """A follow-up to post: the use case, which one ("30d") and when it fell due."""
-
-    use_case_id: int
-    due_key: str
-    due_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class FollowUp:
-    """A claimed follow-up: posted once `posted_at` is set, answered once `answered_at` is."""
-
-    id: int
-    use_case_id: int
-    due_key: str
-    due_at: datetime
-    claimed_at: datetime
-    posted_at: datetime | None = None
-    message_ts: str | None = None
-    answered_at: datetime | None = None
-    answer: str | None = None
-
-
-def due_key(days: int) -> str:
-    """The key of the follow-up `days` after the verdict: "30d"."""
-    return f"{days}d"
 
 
 def due_follow_ups(

@@ -18,7 +18,6 @@ the digest's purgatory list (`storage.digest_queries`).
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -45,7 +44,6 @@ __all__ = [
     "FOLLOW_UP_ACTION_PREFIX",
     "FollowUpPoster",
     "follow_up_blocks",
-    "follow_up_note",
     "post_due_follow_ups",
     "run_due_follow_ups",
 ]
@@ -55,9 +53,6 @@ logger = logging.getLogger(__name__)
 FOLLOW_UP_ACTION_PREFIX: Final = "mlops_followup"
 STALE_AFTER: Final = timedelta(minutes=10)
 _SECTION_MAX: Final = 3000
-# An amount counts as realised value only with a currency or a scale ("€40k", "200k a year"),
-# not a bare number ("3 people").
-_MONEY_MARK: Final = re.compile(r"€|\beur\b|\beuros?\b|\d\s*[km]\b|million|thousand", re.I)
 
 
 def follow_up_blocks(
@@ -95,24 +90,6 @@ def follow_up_blocks(
             ]
         ),
     ]
-
-
-def follow_up_note(text: str, now: datetime, realised: float | None) -> str:
-    """The line a typed answer adds to the notes."""
-    line = f"Follow-up {now.date().isoformat()}: {' '.join(text.split())}"
-    if realised is not None:
-        line += f" (realised value: €{realised:,.0f} per year)"
-    return line
-
-
-def realised_value(text: str) -> float | None:
-    """The yearly amount of money a typed answer names, if it clearly names one."""
-    from advisor.answers import parse_money  # noqa: PLC0415
-
-    if not _MONEY_MARK.search(text):
-        return None
-    found = parse_money(text)
-    return found if isinstance(found, float) else None
 
 
 def changed_line(before: Tier | None, after: Tier, changes: str) -> str:

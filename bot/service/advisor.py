@@ -40,6 +40,7 @@ from advisor import (
     start,
     summarize_portfolio,
 )
+from advisor.follow_up import follow_up_note, realised_value
 from advisor.proposal import MAX_TEXT_LENGTH
 from storage import (
     NEW_SESSION,
@@ -544,7 +545,6 @@ class Advisor:
         Returns the tier before, the updated use case and what changed, in words; None if the
         follow-up was already answered (the first answer wins).
         """
-        from bot.jobs.follow_ups import follow_up_note, realised_value  # noqa: PLC0415
         from storage.follow_up_repository import record_follow_up_answer  # noqa: PLC0415
 
         now = self._clock()
