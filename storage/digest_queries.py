@@ -9,7 +9,7 @@ in the proposal document; SQLAlchemy's JSON operators read them (`json_extract` 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final, TypeAlias
 from typing import cast as typed
 
@@ -40,6 +40,7 @@ from advisor import (
     Tier,
     UseCaseStatus,
 )
+from storage.database import as_utc
 from storage.models import AssessmentRow, FollowUpRow, UseCaseRow
 
 __all__ = ["chart_points", "digest_data"]
@@ -103,7 +104,7 @@ def digest_data(
     `top` caps the top opportunities, `limit` every other list. The portfolio is the use cases
     created before `period_end` (archived ones excepted), in one workspace or all.
     """
-    start, end = _aware(period_start), _aware(period_end)
+    start, end = as_utc(period_start), as_utc(period_end)
     if end <= start:
         raise ValueError("the period must end after it starts")
     scope = _scope(workspace_id, end)
@@ -314,9 +315,3 @@ def _pilot(value: str | None) -> PilotStatus:
         return PilotStatus(value or PilotStatus.NONE.value)
     except ValueError:
         return PilotStatus.NONE
-
-
-def _aware(moment: datetime) -> datetime:
-    if moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment.isoformat()}: pass an aware one (UTC)")
-    return moment.astimezone(UTC)

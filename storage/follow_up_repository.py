@@ -8,7 +8,7 @@ never marked posted is taken over once it is older than `stale_after`. Commit be
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import Row, Table, func, select, true, update
@@ -70,8 +70,8 @@ def due_follow_ups(
         .order_by(UseCaseRow.id)
     ).all()
     candidates: list[DueFollowUp] = []
-    for use_case_id, verdict in rows:
-        at = verdict if verdict.tzinfo else verdict.replace(tzinfo=UTC)
+    # `at` comes back aware, as every UTCDateTime does (min() keeps its column's type).
+    for use_case_id, at in rows:
         for day in ordered:
             if at + timedelta(days=day) <= now:
                 candidates.append(DueFollowUp(use_case_id, due_key(day), at + timedelta(days=day)))
@@ -192,14 +192,10 @@ def _follow_up(row: Row[Any]) -> FollowUp:
         id=row.id,
         use_case_id=row.use_case_id,
         due_key=row.due_key,
-        due_at=_aware(row.due_at),
-        claimed_at=_aware(row.claimed_at),
-        posted_at=None if row.posted_at is None else _aware(row.posted_at),
+        due_at=row.due_at,
+        claimed_at=row.claimed_at,
+        posted_at=row.posted_at,
         message_ts=row.message_ts,
-        answered_at=None if row.answered_at is None else _aware(row.answered_at),
+        answered_at=row.answered_at,
         answer=row.answer,
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
