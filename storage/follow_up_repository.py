@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from advisor.follow_up import DueFollowUp, FollowUp, due_key
 from advisor.portfolio import Platform, UseCaseStatus
-from storage.database import as_utc, insert_on_conflict
+from storage.claims import finish_claim, take_claim
+from storage.database import as_utc
 from storage.models import AssessmentRow, FollowUpRow, UseCaseRow
 
 __all__ = [
@@ -31,6 +32,8 @@ __all__ = [
 ]
 
 _follow_ups: Final[Table] = FollowUpRow.__table__  # type: ignore[assignment]
+# A claimed follow-up is in progress (or abandoned) until it is posted.
+_UNFINISHED: Final = ("posted_at",)
 
 
 def due_follow_ups(
@@ -96,45 +99,26 @@ def claim_follow_up(
 ) -> FollowUp | None:
     """Take on posting a follow-up; None when someone else holds a fresh claim or posted it."""
     now = as_utc(now)
-    values = {
-        "use_case_id": due.use_case_id,
-        "due_key": due.due_key,
-        "due_at": as_utc(due.due_at),
-        "claimed_at": now,
-    }
-    keys = [_follow_ups.c.use_case_id, _follow_ups.c.due_key]
-    statement = insert_on_conflict(session, _follow_ups, values, keys)
-    row = session.connection().execute(statement.returning(*_follow_ups.c)).one_or_none()
-    if row is not None:
-        return _follow_up(row)
-    taken = (
-        session.connection()
-        .execute(
-            update(_follow_ups)
-            .where(
-                _follow_ups.c.use_case_id == due.use_case_id,
-                _follow_ups.c.due_key == due.due_key,
-                _follow_ups.c.posted_at.is_(None),
-                _follow_ups.c.claimed_at < now - stale_after,
-            )
-            .values(claimed_at=now)
-            .returning(*_follow_ups.c)
-        )
-        .one_or_none()
+    row = take_claim(
+        session,
+        _follow_ups,
+        {"use_case_id": due.use_case_id, "due_key": due.due_key},
+        {"claimed_at": now},
+        first={"due_at": as_utc(due.due_at)},
+        stale_before=now - stale_after,
+        unfinished=_UNFINISHED,
     )
-    return None if taken is None else _follow_up(taken)
+    return None if row is None else _follow_up(row)
 
 
 def mark_follow_up_posted(
     session: Session, follow_up_id: int, now: datetime, message_ts: str | None
 ) -> bool:
     """Record that the follow-up went out; False if it was already marked posted."""
-    done = session.connection().execute(
-        update(_follow_ups)
-        .where(_follow_ups.c.id == follow_up_id, _follow_ups.c.posted_at.is_(None))
-        .values(posted_at=as_utc(now), message_ts=message_ts)
+    values = {"posted_at": as_utc(now), "message_ts": message_ts}
+    return (
+        finish_claim(session, _follow_ups, follow_up_id, values, unfinished=_UNFINISHED) is not None
     )
-    return done.rowcount > 0
 
 
 def open_follow_up(
