@@ -25,7 +25,6 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.selectable import Subquery
 
 from advisor import (
     DECISION_TIERS,
@@ -41,6 +40,7 @@ from advisor import (
     UseCaseStatus,
 )
 from storage.database import as_utc
+from storage.latest import latest_assessment_id, latest_assessment_ids
 from storage.models import AssessmentRow, FollowUpRow, UseCaseRow
 
 __all__ = ["chart_points", "digest_data"]
@@ -70,15 +70,6 @@ def _cost() -> ColumnElement[float | None]:
 
 def _text_field(name: str) -> ColumnElement[str | None]:
     return typed(ColumnElement[str | None], _field(name).as_string())
-
-
-def _latest() -> Subquery:
-    # The newest assessment of each use case: one GROUP BY over the use_case_id index.
-    return (
-        select(AssessmentRow.use_case_id, func.max(AssessmentRow.id).label("id"))
-        .group_by(AssessmentRow.use_case_id)
-        .subquery("latest")
-    )
 
 
 def _scope(workspace_id: str | None, before: datetime | None) -> list[ColumnElement[bool]]:
@@ -154,7 +145,7 @@ def digest_data(
     ).one()
     counts = dict.fromkeys(Tier, 0)
     risk_count = decisions_count = 0
-    latest = _latest()
+    latest = latest_assessment_ids()
     tier_rows = session.execute(
         select(verdict.tier, func.count(), _count_if(at_risk), _count_if(awaiting_decision))
         .select_from(UseCaseRow)
@@ -169,12 +160,7 @@ def digest_data(
         decisions_count += waiting or 0
 
     # The lists: each an ORDER BY ... LIMIT; the latest verdict found per row by its index.
-    latest_id = (
-        select(func.max(AssessmentRow.id))
-        .where(AssessmentRow.use_case_id == UseCaseRow.id)
-        .correlate(UseCaseRow)
-        .scalar_subquery()
-    )
+    latest_id = latest_assessment_id()
 
     def items(*conditions: ColumnElement[bool], assessed: bool = False) -> _Rows:
         query = select(
@@ -231,7 +217,7 @@ def chart_points(
     session: Session, *, workspace_id: str | None = None, limit: int = _CHART_LIMIT
 ) -> list[ChartPoint]:
     """The assessed use cases for the portfolio chart, the `limit` most valuable ones."""
-    latest = _latest()
+    latest = latest_assessment_ids()
     verdict = aliased(AssessmentRow, name="verdict")
     query = (
         select(
