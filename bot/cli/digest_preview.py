@@ -80,6 +80,6 @@ def preview_command(  # noqa: PLR0917 - typer passes the options as parameters
     if output is PreviewFormat.JSON:
         sys.stdout.write(data.model_dump_json(indent=2) + "\n")
         return
-    from bot.jobs.digest_render import render_text  # noqa: PLC0415
+    from bot.jobs.digest_text import render_text  # noqa: PLC0415
 
     typer.echo(render_text(data))

@@ -497,7 +497,7 @@ class _Conversation:
         return clip("*Leadership digests*\n" + "\n".join(lines), TEXT_FALLBACK_MAX)
 
     async def _digest_preview(self, command: dict[str, Any]) -> str:
-        from bot.jobs.digest_render import render_text  # noqa: PLC0415 (jinja2)
+        from bot.jobs.digest_text import render_text  # noqa: PLC0415 (jinja2)
 
         data = await call_service(
             self._advisor.digest_data, days=7, workspace_id=command.get("team_id") or None

@@ -78,8 +78,8 @@ from bot.teams.cards import (
 )
 
 if TYPE_CHECKING:
-    from bot.jobs.digest_render import TeamsDigest
     from bot.settings import Settings
+    from bot.teams.digest import TeamsDigest
 
 __all__ = ["MESSAGING_PATH", "TeamsBot", "TeamsSender"]
 
@@ -623,7 +623,7 @@ class TeamsBot:
                 lines.append(f"- {for_teams(where)}: {subscription.describe()}")
             return "**Leadership digests**\n\n" + "\n".join(lines)
         if action == "preview":
-            from bot.jobs.digest_render import render_teams_digest  # noqa: PLC0415 (jinja2)
+            from bot.teams.digest import render_teams_digest  # noqa: PLC0415 (jinja2)
 
             data = await call_service(self._advisor.digest_data, days=7)
             digest = render_teams_digest(data)

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from advisor import Period, Subscription
-    from bot.jobs.digest_render import TeamsDigest
     from bot.teams.app import TeamsSender
+    from bot.teams.digest import TeamsDigest
 
 __all__ = ["TeamsDigestPoster", "TeamsFollowUpPoster", "render_scheduled"]
 
@@ -41,12 +41,9 @@ def render_scheduled(
     """A subscription's digest for one period as Teams cards, and the chart's card (None for an
     empty period)."""
     from bot.jobs.chart import compact_png, portfolio_chart  # noqa: PLC0415 (matplotlib)
-    from bot.jobs.digest_render import (  # noqa: PLC0415 (jinja2)
-        chart_card,
-        chart_title,
-        render_teams_digest,
-        scheduled_digest_data,
-    )
+    from bot.jobs.digest_render import scheduled_digest_data  # noqa: PLC0415
+    from bot.jobs.digest_text import chart_title  # noqa: PLC0415 (jinja2)
+    from bot.teams.digest import chart_card, render_teams_digest  # noqa: PLC0415 (jinja2)
 
     data, points = scheduled_digest_data(sessions, subscription, period)
     digest = render_teams_digest(data)
