@@ -582,11 +582,6 @@ class Advisor:
 
     # Leadership digests --------------------------------------------------------------------
 
-    @property
-    def sessions(self) -> sessionmaker[Session]:
-        """The database sessions, for the digest scheduler's `bot.jobs.digests.run_due`."""
-        return self._sessions
-
     def subscribe_digest(
         self,
         *,

@@ -46,7 +46,7 @@ from advisor.schedule import (
     schedule_from_words,
 )
 from bot.blocking import call_service
-from bot.jobs.follow_ups import FOLLOW_UP_ACTION_PREFIX, changed_line
+from bot.jobs.follow_ups import changed_line
 from bot.neutralise import clip, for_slack, from_slack_event
 from bot.service import Advisor, Place, Proposer, Turn
 from bot.settings import Settings
@@ -78,6 +78,7 @@ from bot.slack.form import (
     submit_page,
 )
 from bot.slack.inbox import INBOX_EVENT, InboxMiddleware, InboxProcessor, is_answer
+from bot.slack.posting import FOLLOW_UP_ACTION_PREFIX
 from bot.tasks import Tasks
 from storage import NEW_SESSION
 
