@@ -1,7 +1,8 @@
 """The leadership digest's data: what happened in a period and what in the portfolio needs a look.
 
 Pure values: storage fills them with SQL aggregation (`storage.digest_queries`), the bot renders
-them (`bot.jobs.digest_render`). `DigestData.model_dump(mode="json")` is the document that
+them (`bot.slack.digest`, `bot.teams.digest`, `bot.jobs.digest_text`).
+`DigestData.model_dump(mode="json")` is the document that
 `mlops-advisor digest preview --format json` prints for other tools.
 
 What each list holds (archived use cases are never in a digest):

@@ -9,7 +9,8 @@ in the proposal document; SQLAlchemy's JSON operators read them (`json_extract` 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Final, TypeAlias
 from typing import cast as typed
 
@@ -25,7 +26,6 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.selectable import Subquery
 
 from advisor import (
     DECISION_TIERS,
@@ -40,6 +40,8 @@ from advisor import (
     Tier,
     UseCaseStatus,
 )
+from storage.database import as_utc
+from storage.latest import latest_assessment_id, latest_assessment_ids
 from storage.models import AssessmentRow, FollowUpRow, UseCaseRow
 
 __all__ = ["chart_points", "digest_data"]
@@ -71,15 +73,6 @@ def _text_field(name: str) -> ColumnElement[str | None]:
     return typed(ColumnElement[str | None], _field(name).as_string())
 
 
-def _latest() -> Subquery:
-    # The newest assessment of each use case: one GROUP BY over the use_case_id index.
-    return (
-        select(AssessmentRow.use_case_id, func.max(AssessmentRow.id).label("id"))
-        .group_by(AssessmentRow.use_case_id)
-        .subquery("latest")
-    )
-
-
 def _scope(workspace_id: str | None, before: datetime | None) -> list[ColumnElement[bool]]:
     conditions = [UseCaseRow.status != UseCaseStatus.ARCHIVED.value]
     if workspace_id is not None:
@@ -103,79 +96,136 @@ def digest_data(
     `top` caps the top opportunities, `limit` every other list. The portfolio is the use cases
     created before `period_end` (archived ones excepted), in one workspace or all.
     """
-    start, end = _aware(period_start), _aware(period_end)
+    start, end = as_utc(period_start), as_utc(period_end)
     if end <= start:
         raise ValueError("the period must end after it starts")
-    scope = _scope(workspace_id, end)
-    verdict = aliased(AssessmentRow, name="verdict")
-    pilot = _text_field("pilot_status")
-    created_in_period = and_(UseCaseRow.created_at >= start, UseCaseRow.created_at < end)
-    assessed_in_period = and_(verdict.created_at >= start, verdict.created_at < end)
-    # A follow-up posted a week or more before the period's end and still unanswered.
-    unanswered = (
-        select(FollowUpRow.id)
-        .where(
-            FollowUpRow.use_case_id == UseCaseRow.id,
-            FollowUpRow.posted_at.is_not(None),
-            FollowUpRow.posted_at <= end - UNANSWERED_FOLLOW_UP,
-            FollowUpRow.answered_at.is_(None),
-        )
-        .correlate(UseCaseRow)
-        .exists()
-    )
-    in_purgatory = or_(
-        and_(
-            pilot.in_([status.value for status in PURGATORY_PILOTS]),
-            or_(_text_field("business_owner").is_(None), _text_field("operating_plan").is_(None)),
-        ),
-        unanswered,
-    )
-    flags_text = cast(verdict.flags, Text)
-    at_risk = and_(
-        assessed_in_period,
-        or_(*(flags_text.like(f'%"{flag.value}"%') for flag in RISK_FLAGS)),
-    )
-    awaiting_decision = and_(
-        assessed_in_period,
-        verdict.tier.in_([tier.value for tier in DECISION_TIERS]),
-        pilot == PilotStatus.NONE.value,
-    )
-
+    query = _DigestQuery.of(start, end, workspace_id)
     # Two scans give every number: one over the use cases, one over their latest verdicts.
-    size, total_value, total_cost, new_count, purgatory_count = session.execute(
-        select(
-            func.count(UseCaseRow.id),
-            func.coalesce(func.sum(_value()), 0.0),
-            func.coalesce(func.sum(_cost()), 0.0),
-            _count_if(created_in_period),
-            _count_if(in_purgatory),
-        ).where(*scope)
-    ).one()
-    counts = dict.fromkeys(Tier, 0)
-    risk_count = decisions_count = 0
-    latest = _latest()
-    tier_rows = session.execute(
-        select(verdict.tier, func.count(), _count_if(at_risk), _count_if(awaiting_decision))
-        .select_from(UseCaseRow)
-        .join(latest, latest.c.use_case_id == UseCaseRow.id)
-        .join(verdict, verdict.id == latest.c.id)
-        .where(*scope)
-        .group_by(verdict.tier)
-    )
-    for tier, number, risky, waiting in tier_rows:
-        counts[Tier(tier)] += number
-        risk_count += risky or 0
-        decisions_count += waiting or 0
-
-    # The lists: each an ORDER BY ... LIMIT; the latest verdict found per row by its index.
-    latest_id = (
-        select(func.max(AssessmentRow.id))
-        .where(AssessmentRow.use_case_id == UseCaseRow.id)
-        .correlate(UseCaseRow)
-        .scalar_subquery()
+    size, total_value, total_cost, new_count, purgatory_count = query.totals(session)
+    counts, risk_count, decisions_count = query.tier_counts(session)
+    verdict = query.verdict
+    order = (UseCaseRow.created_at, UseCaseRow.id)
+    by_value = (_value().desc(), UseCaseRow.id)
+    return DigestData(
+        period_start=start,
+        period_end=end,
+        workspace_id=workspace_id,
+        portfolio_size=size,
+        counts_by_tier=counts,
+        total_value_eur=total_value,
+        total_cost_eur=total_cost,
+        new_count=new_count,
+        new_items=_items(session, query.first(query.created_in_period, order, limit), limit),
+        top_opportunities=_items(session, query.first(_value().is_not(None), by_value, top), top),
+        risk_count=risk_count,
+        risk_watch=_risks(session, query.items(query.at_risk, assessed=True), verdict, limit),
+        purgatory_count=purgatory_count,
+        purgatory=_items(session, query.first(query.in_purgatory, order, limit), limit),
+        decisions_waiting_count=decisions_count,
+        decisions_waiting=_items(
+            session,
+            query.items(query.awaiting_decision, assessed=True).order_by(
+                verdict.created_at, UseCaseRow.id
+            ),
+            limit,
+        ),
     )
 
-    def items(*conditions: ColumnElement[bool], assessed: bool = False) -> _Rows:
+
+@dataclass(frozen=True)
+class _DigestQuery:
+    """A period's digest in SQL: the portfolio in scope, each use case's latest verdict (as
+    `verdict`) and what puts a use case on each list."""
+
+    scope: list[ColumnElement[bool]]
+    verdict: type[AssessmentRow]
+    created_in_period: ColumnElement[bool]
+    in_purgatory: ColumnElement[bool]
+    at_risk: ColumnElement[bool]
+    awaiting_decision: ColumnElement[bool]
+
+    @classmethod
+    def of(cls, start: datetime, end: datetime, workspace_id: str | None) -> _DigestQuery:
+        verdict = aliased(AssessmentRow, name="verdict")
+        pilot = _text_field("pilot_status")
+        assessed_in_period = and_(verdict.created_at >= start, verdict.created_at < end)
+        # A follow-up posted a week or more before the period's end and still unanswered.
+        unanswered = (
+            select(FollowUpRow.id)
+            .where(
+                FollowUpRow.use_case_id == UseCaseRow.id,
+                FollowUpRow.posted_at.is_not(None),
+                FollowUpRow.posted_at <= end - UNANSWERED_FOLLOW_UP,
+                FollowUpRow.answered_at.is_(None),
+            )
+            .correlate(UseCaseRow)
+            .exists()
+        )
+        no_owner_or_plan = or_(
+            _text_field("business_owner").is_(None), _text_field("operating_plan").is_(None)
+        )
+        flags_text = cast(verdict.flags, Text)
+        return cls(
+            scope=_scope(workspace_id, end),
+            verdict=verdict,
+            created_in_period=and_(UseCaseRow.created_at >= start, UseCaseRow.created_at < end),
+            in_purgatory=or_(
+                and_(pilot.in_([status.value for status in PURGATORY_PILOTS]), no_owner_or_plan),
+                unanswered,
+            ),
+            at_risk=and_(
+                assessed_in_period,
+                or_(*(flags_text.like(f'%"{flag.value}"%') for flag in RISK_FLAGS)),
+            ),
+            awaiting_decision=and_(
+                assessed_in_period,
+                verdict.tier.in_([tier.value for tier in DECISION_TIERS]),
+                pilot == PilotStatus.NONE.value,
+            ),
+        )
+
+    def totals(self, session: Session) -> tuple[int, float, float, int, int]:
+        """Size, total value and cost, new and purgatory counts: one scan of the use cases."""
+        size, value, cost, new, purgatory = session.execute(
+            select(
+                func.count(UseCaseRow.id),
+                func.coalesce(func.sum(_value()), 0.0),
+                func.coalesce(func.sum(_cost()), 0.0),
+                _count_if(self.created_in_period),
+                _count_if(self.in_purgatory),
+            ).where(*self.scope)
+        ).one()
+        return size, float(value or 0.0), float(cost or 0.0), new or 0, purgatory or 0
+
+    def tier_counts(self, session: Session) -> tuple[dict[Tier, int], int, int]:
+        """Counts by tier, at risk and awaiting a decision: one scan of the latest verdicts."""
+        counts = dict.fromkeys(Tier, 0)
+        risk_count = decisions_count = 0
+        latest = latest_assessment_ids()
+        verdict = self.verdict
+        tier_rows = session.execute(
+            select(
+                verdict.tier,
+                func.count(),
+                _count_if(self.at_risk),
+                _count_if(self.awaiting_decision),
+            )
+            .select_from(UseCaseRow)
+            .join(latest, latest.c.use_case_id == UseCaseRow.id)
+            .join(verdict, verdict.id == latest.c.id)
+            .where(*self.scope)
+            .group_by(verdict.tier)
+        )
+        for tier, number, risky, waiting in tier_rows:
+            counts[Tier(tier)] += number
+            risk_count += risky or 0
+            decisions_count += waiting or 0
+        return counts, risk_count, decisions_count
+
+    def items(self, *conditions: ColumnElement[bool], assessed: bool = False) -> _Rows:
+        """A list's rows, each with its latest verdict found by its index (`assessed`: only
+        use cases that have one)."""
+        verdict = self.verdict
         query = select(
             UseCaseRow.id,
             UseCaseRow.title,
@@ -183,54 +233,32 @@ def digest_data(
             _value(),
             _cost(),
             verdict.mlops_need_score,
-            pilot,
+            _text_field("pilot_status"),
             UseCaseRow.channel_id,
             UseCaseRow.thread_id,
             UseCaseRow.created_at,
         ).select_from(UseCaseRow)
-        on = verdict.id == latest_id
+        on = verdict.id == latest_assessment_id()
         query = query.join(verdict, on) if assessed else query.outerjoin(verdict, on)
-        return query.where(*scope, *conditions)
+        return query.where(*self.scope, *conditions)
 
-    order = (UseCaseRow.created_at, UseCaseRow.id)
-    by_value = (_value().desc(), UseCaseRow.id)
-
-    def first(condition: ColumnElement[bool], ordering: tuple[Any, ...], count: int) -> _Rows:
+    def first(self, condition: ColumnElement[bool], ordering: tuple[Any, ...], count: int) -> _Rows:
+        """The first `count` use cases meeting `condition` in `ordering`, with their verdicts."""
         # Rank on the use cases alone, then look up the verdicts of the few that made the cut.
         chosen = (
-            select(UseCaseRow.id).where(*scope, condition).order_by(*ordering).limit(max(count, 0))
+            select(UseCaseRow.id)
+            .where(*self.scope, condition)
+            .order_by(*ordering)
+            .limit(max(count, 0))
         )
-        return items(UseCaseRow.id.in_(chosen)).order_by(*ordering)
-
-    return DigestData(
-        period_start=start,
-        period_end=end,
-        workspace_id=workspace_id,
-        portfolio_size=size,
-        counts_by_tier=counts,
-        total_value_eur=float(total_value or 0.0),
-        total_cost_eur=float(total_cost or 0.0),
-        new_count=new_count or 0,
-        new_items=_items(session, first(created_in_period, order, limit), limit),
-        top_opportunities=_items(session, first(_value().is_not(None), by_value, top), top),
-        risk_count=risk_count,
-        risk_watch=_risks(session, items(at_risk, assessed=True), verdict, limit),
-        purgatory_count=purgatory_count or 0,
-        purgatory=_items(session, first(in_purgatory, order, limit), limit),
-        decisions_waiting_count=decisions_count,
-        decisions_waiting=_items(
-            session,
-            items(awaiting_decision, assessed=True).order_by(verdict.created_at, UseCaseRow.id),
-            limit,
-        ),
-    )
+        return self.items(UseCaseRow.id.in_(chosen)).order_by(*ordering)
 
 
 def chart_points(
     session: Session, *, workspace_id: str | None = None, limit: int = _CHART_LIMIT
 ) -> list[ChartPoint]:
     """The assessed use cases for the portfolio chart, the `limit` most valuable ones."""
-    latest = _latest()
+    latest = latest_assessment_ids()
     verdict = aliased(AssessmentRow, name="verdict")
     query = (
         select(
@@ -314,9 +342,3 @@ def _pilot(value: str | None) -> PilotStatus:
         return PilotStatus(value or PilotStatus.NONE.value)
     except ValueError:
         return PilotStatus.NONE
-
-
-def _aware(moment: datetime) -> datetime:
-    if moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment.isoformat()}: pass an aware one (UTC)")
-    return moment.astimezone(UTC)

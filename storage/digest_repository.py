@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Row, Table, delete, select, update
+from sqlalchemy import Row, Table, delete, select
 from sqlalchemy.orm import Session
 
 from advisor.schedule import (
@@ -22,6 +22,7 @@ from advisor.schedule import (
     parse_channel_id,
     parse_time_zone,
 )
+from storage.claims import finish_claim, take_claim
 from storage.database import as_utc, insert_on_conflict
 from storage.models import DigestClaimRow, DigestSubscriptionRow
 
@@ -39,6 +40,8 @@ _subscriptions: Final[Table] = DigestSubscriptionRow.__table__  # type: ignore[a
 _claims: Final[Table] = DigestClaimRow.__table__  # type: ignore[assignment]
 # The single-workspace bot's subscriptions: "" rather than NULL, so (workspace, channel) is unique.
 _NO_WORKSPACE: Final = ""
+# A claim is in progress (or abandoned) until its digest is posted or skipped.
+_UNFINISHED: Final = ("posted_at", "skipped_at")
 
 
 def subscribe(
@@ -128,11 +131,9 @@ def claim_period(
 ) -> DigestClaim | None:
     """Take on posting a period's digest; None when someone else holds or finished it.
 
-    The first claim inserts the row (INSERT ... ON CONFLICT DO NOTHING: a concurrent claimer
-    waits for the first's transaction, then finds the row). A claim neither posted nor skipped
-    and older than `stale_after` belongs to a claimer that crashed: it is taken over by a
-    compare-and-set UPDATE, so of two runs taking it over at once only one succeeds. Commit
-    before posting.
+    The first claim inserts the row; a claim neither posted nor skipped and older than
+    `stale_after` belongs to a claimer that crashed, and is taken over (see
+    `storage.claims.take_claim`). Commit before posting.
     """
     return _take_claim(session, subscription_id, period_key, as_utc(now), claimant, stale_after, {})
 
@@ -167,26 +168,15 @@ def _take_claim(  # noqa: PLR0917 (the two public callers pass everything throug
     extra: dict[str, Any],
 ) -> DigestClaim | None:
     """Insert the period's claim, or take over one abandoned more than `stale_after` ago."""
-    values = {
-        "subscription_id": subscription_id,
-        "period_key": period_key,
-        "claimed_at": now,
-        "claimed_by": claimant,
-        **extra,
-    }
-    inserted = _insert_claim(session, values)
-    if inserted is not None:
-        return inserted
-    taken = (
-        session.connection()
-        .execute(
-            _stale(subscription_id, period_key, now, stale_after)
-            .values(claimed_at=now, claimed_by=claimant, **extra)
-            .returning(*_claims.c)
-        )
-        .one_or_none()
+    row = take_claim(
+        session,
+        _claims,
+        {"subscription_id": subscription_id, "period_key": period_key},
+        {"claimed_at": now, "claimed_by": claimant, **extra},
+        stale_before=now - stale_after,
+        unfinished=_UNFINISHED,
     )
-    return None if taken is None else _claim(taken)
+    return None if row is None else _claim(row)
 
 
 def mark_posted(
@@ -194,44 +184,12 @@ def mark_posted(
 ) -> DigestClaim | None:
     """Record that the claimed digest went out; None if the claim was already finished (by a
     run that took it over while this one was slow)."""
-    now = as_utc(now)
-    row = (
-        session.connection()
-        .execute(
-            update(_claims)
-            .where(
-                _claims.c.id == claim.id,
-                _claims.c.posted_at.is_(None),
-                _claims.c.skipped_at.is_(None),
-            )
-            .values(posted_at=now, message_ts=message_ts)
-            .returning(*_claims.c)
-        )
-        .one_or_none()
-    )
+    values = {"posted_at": as_utc(now), "message_ts": message_ts}
+    row = finish_claim(session, _claims, claim.id, values, unfinished=_UNFINISHED)
     return None if row is None else _claim(row)
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _insert_claim(session: Session, values: dict[str, Any]) -> DigestClaim | None:
-    keys = [_claims.c.subscription_id, _claims.c.period_key]
-    statement = insert_on_conflict(session, _claims, values, keys)
-    row = session.connection().execute(statement.returning(*_claims.c)).one_or_none()
-    return None if row is None else _claim(row)
-
-
-def _stale(subscription_id: int, period_key: str, now: datetime, stale_after: timedelta) -> Any:
-    # Compare-and-set: on PostgreSQL a concurrent UPDATE waits for the row lock, then re-checks
-    # the WHERE against the fresh claimed_at and matches nothing.
-    return update(_claims).where(
-        _claims.c.subscription_id == subscription_id,
-        _claims.c.period_key == period_key,
-        _claims.c.posted_at.is_(None),
-        _claims.c.skipped_at.is_(None),
-        _claims.c.claimed_at < now - stale_after,
-    )
 
 
 def _subscription(row: Row[Any]) -> Subscription:

@@ -8,15 +8,16 @@ never marked posted is taken over once it is older than `stale_after`. Commit be
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import Row, Table, func, select, true, update
 from sqlalchemy.orm import Session
 
+from advisor.follow_up import DueFollowUp, FollowUp, due_key
 from advisor.portfolio import Platform, UseCaseStatus
-from storage.database import as_utc, insert_on_conflict
+from storage.claims import finish_claim, take_claim
+from storage.database import as_utc
 from storage.models import AssessmentRow, FollowUpRow, UseCaseRow
 
 __all__ = [
@@ -31,35 +32,8 @@ __all__ = [
 ]
 
 _follow_ups: Final[Table] = FollowUpRow.__table__  # type: ignore[assignment]
-
-
-@dataclass(frozen=True, slots=True)
-class DueFollowUp:
-    """A follow-up to post: the use case, which one ("30d") and when it fell due."""
-
-    use_case_id: int
-    due_key: str
-    due_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class FollowUp:
-    """A claimed follow-up: posted once `posted_at` is set, answered once `answered_at` is."""
-
-    id: int
-    use_case_id: int
-    due_key: str
-    due_at: datetime
-    claimed_at: datetime
-    posted_at: datetime | None = None
-    message_ts: str | None = None
-    answered_at: datetime | None = None
-    answer: str | None = None
-
-
-def due_key(days: int) -> str:
-    """The key of the follow-up `days` after the verdict: "30d"."""
-    return f"{days}d"
+# A claimed follow-up is in progress (or abandoned) until it is posted.
+_UNFINISHED: Final = ("posted_at",)
 
 
 def due_follow_ups(
@@ -99,8 +73,8 @@ def due_follow_ups(
         .order_by(UseCaseRow.id)
     ).all()
     candidates: list[DueFollowUp] = []
-    for use_case_id, verdict in rows:
-        at = verdict if verdict.tzinfo else verdict.replace(tzinfo=UTC)
+    # `at` comes back aware, as every UTCDateTime does (min() keeps its column's type).
+    for use_case_id, at in rows:
         for day in ordered:
             if at + timedelta(days=day) <= now:
                 candidates.append(DueFollowUp(use_case_id, due_key(day), at + timedelta(days=day)))
@@ -125,45 +99,26 @@ def claim_follow_up(
 ) -> FollowUp | None:
     """Take on posting a follow-up; None when someone else holds a fresh claim or posted it."""
     now = as_utc(now)
-    values = {
-        "use_case_id": due.use_case_id,
-        "due_key": due.due_key,
-        "due_at": as_utc(due.due_at),
-        "claimed_at": now,
-    }
-    keys = [_follow_ups.c.use_case_id, _follow_ups.c.due_key]
-    statement = insert_on_conflict(session, _follow_ups, values, keys)
-    row = session.connection().execute(statement.returning(*_follow_ups.c)).one_or_none()
-    if row is not None:
-        return _follow_up(row)
-    taken = (
-        session.connection()
-        .execute(
-            update(_follow_ups)
-            .where(
-                _follow_ups.c.use_case_id == due.use_case_id,
-                _follow_ups.c.due_key == due.due_key,
-                _follow_ups.c.posted_at.is_(None),
-                _follow_ups.c.claimed_at < now - stale_after,
-            )
-            .values(claimed_at=now)
-            .returning(*_follow_ups.c)
-        )
-        .one_or_none()
+    row = take_claim(
+        session,
+        _follow_ups,
+        {"use_case_id": due.use_case_id, "due_key": due.due_key},
+        {"claimed_at": now},
+        first={"due_at": as_utc(due.due_at)},
+        stale_before=now - stale_after,
+        unfinished=_UNFINISHED,
     )
-    return None if taken is None else _follow_up(taken)
+    return None if row is None else _follow_up(row)
 
 
 def mark_follow_up_posted(
     session: Session, follow_up_id: int, now: datetime, message_ts: str | None
 ) -> bool:
     """Record that the follow-up went out; False if it was already marked posted."""
-    done = session.connection().execute(
-        update(_follow_ups)
-        .where(_follow_ups.c.id == follow_up_id, _follow_ups.c.posted_at.is_(None))
-        .values(posted_at=as_utc(now), message_ts=message_ts)
+    values = {"posted_at": as_utc(now), "message_ts": message_ts}
+    return (
+        finish_claim(session, _follow_ups, follow_up_id, values, unfinished=_UNFINISHED) is not None
     )
-    return done.rowcount > 0
 
 
 def open_follow_up(
@@ -221,14 +176,10 @@ def _follow_up(row: Row[Any]) -> FollowUp:
         id=row.id,
         use_case_id=row.use_case_id,
         due_key=row.due_key,
-        due_at=_aware(row.due_at),
-        claimed_at=_aware(row.claimed_at),
-        posted_at=None if row.posted_at is None else _aware(row.posted_at),
+        due_at=row.due_at,
+        claimed_at=row.claimed_at,
+        posted_at=row.posted_at,
         message_ts=row.message_ts,
-        answered_at=None if row.answered_at is None else _aware(row.answered_at),
+        answered_at=row.answered_at,
         answer=row.answer,
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from advisor.portfolio import Platform, SessionStatus, UseCaseStatus
 from advisor.schedule import Cadence
+from storage.database import as_utc
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -66,9 +67,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.utcoffset() is None:
-            raise ValueError(f"refusing a naive datetime {value.isoformat()}: pass an aware one")
-        utc = value.astimezone(UTC)
+        utc = as_utc(value)
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:

@@ -17,13 +17,12 @@ from sqlalchemy import (
     Text,
     bindparam,
     delete,
-    func,
     select,
     update,
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from advisor.assessment import Assessment
 from advisor.portfolio import (
@@ -38,6 +37,7 @@ from advisor.portfolio import (
 from advisor.proposal import Proposal
 from storage.database import as_utc, insert_on_conflict
 from storage.errors import StaleSessionError, UnknownUseCaseError
+from storage.latest import latest_assessment_id
 from storage.models import (
     AssessmentRow,
     AuditEntryRow,
@@ -493,16 +493,10 @@ def _use_case_row(session: Session, use_case_id: int) -> UseCaseRow:
 
 
 def _with_latest() -> Select[UseCaseRow, AssessmentRow]:
-    # A correlated max(id) per use case walks the use_case_id index: cheap for one row or many,
-    # and no IN list that would outgrow SQLite's limit on bound parameters.
-    newer = aliased(AssessmentRow)
-    latest_id = (
-        select(func.max(newer.id))
-        .where(newer.use_case_id == UseCaseRow.id)
-        .correlate(UseCaseRow)
-        .scalar_subquery()
+    # Outer: a use case never assessed comes with None.
+    return select(UseCaseRow, AssessmentRow).outerjoin(
+        AssessmentRow, AssessmentRow.id == latest_assessment_id()
     )
-    return select(UseCaseRow, AssessmentRow).outerjoin(AssessmentRow, AssessmentRow.id == latest_id)
 
 
 def _use_case_from_pair(pair: Row[UseCaseRow, AssessmentRow]) -> UseCase:

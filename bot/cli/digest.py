@@ -3,14 +3,12 @@
 `digest run-due` posts every digest due at that instant, exactly once however many run it, then
 exits: run it from cron, a Kubernetes CronJob or any scheduler, every few minutes.
 
-Digests are rendered and posted by `bot.jobs.digest_render.post_scheduled_digest` (Slack) and
-`bot.teams.posting` (Teams channels, named `teams:<conversation id>`).
+Digests are posted by `bot.slack.posting` (Slack) and `bot.teams.posting` (Teams channels, named
+`teams:<conversation id>`), as `bot.bootstrap` wires them.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 import re
 from collections.abc import Iterator
@@ -42,7 +40,8 @@ from bot.neutralise import for_terminal
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from bot.jobs.digests import Poster, RunResult
+    from bot.jobs.digests import RunResult
+    from bot.service import ScheduledWork
     from bot.settings import Settings
 
 __all__ = ["digest_app", "register"]
@@ -218,14 +217,14 @@ def run_due_command(
             "digest run-due posts with SLACK_BOT_TOKEN (Slack channels) or the TEAMS_ settings "
             "(Teams channels): set them"
         )
-    with _sessions(database_url or settings.database_url) as sessions:
+    with _scheduled_work(database_url or settings.database_url) as work:
         # Warnings from everything; each digest posted, skipped or failed from this module.
         logging.basicConfig(
             level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
         logging.getLogger("bot.jobs.digests").setLevel(logging.INFO)
         with database_errors("use the database"):
-            results = _run_due(settings, sessions, instant)
+            results = _run_due(settings, work, instant)
     counts = dict.fromkeys(Outcome, 0)
     for result in results:
         counts[result.outcome] += 1
@@ -243,6 +242,18 @@ def run_due_command(
 
 
 @contextmanager
+def _scheduled_work(database_url: str | None) -> Iterator[ScheduledWork]:
+    """The scheduled work's service on the prepared database (schema at head), closed after."""
+    from bot.bootstrap import open_scheduled_work  # noqa: PLC0415
+
+    url = database_url_or_default(database_url)
+    with database_errors("open the database"):
+        work = open_scheduled_work(url)
+    with work:
+        yield work
+
+
+@contextmanager
 def _sessions(database_url: str | None) -> Iterator[sessionmaker[Session]]:
     """Sessions on the prepared database (schema at head); the engine is disposed after."""
     from bot.bootstrap import prepare_database  # noqa: PLC0415
@@ -257,48 +268,19 @@ def _sessions(database_url: str | None) -> Iterator[sessionmaker[Session]]:
         engine.dispose()
 
 
-def _run_due(
-    settings: Settings, sessions: sessionmaker[Session], instant: datetime
-) -> list[RunResult]:
-    """`run_due` with a poster for each platform that is set up."""
-    from bot.jobs.digest_render import post_scheduled_digest  # noqa: PLC0415 (jinja2, matplotlib)
-    from bot.jobs.digests import by_platform, claimant_name, make_slack_client, run_due  # noqa: PLC0415
+def _run_due(settings: Settings, work: ScheduledWork, instant: datetime) -> list[RunResult]:
+    """The digests due at `instant`, posted with each platform that is set up."""
+    from bot.bootstrap import (  # noqa: PLC0415
+        TeamsNotInstalledError,
+        run_due_digests_now,
+        teams_sender,
+    )
 
-    slack: Poster | None = None
-    if settings.slack_bot_token is not None:
-        client = make_slack_client(
-            settings.slack_bot_token.get_secret_value(), settings.slack_api_url
-        )
-        slack = functools.partial(post_scheduled_digest, client, sessions)
-    if not settings.teams_enabled:
-        return run_due(
-            sessions,
-            now=instant,
-            post=by_platform(slack=slack, teams=None),
-            claimant=claimant_name(),
-        )
     try:
-        from bot.teams.app import TeamsSender  # noqa: PLC0415 (the optional Teams SDK)
-        from bot.teams.posting import TeamsDigestPoster  # noqa: PLC0415
-    except ImportError:
-        raise fail(
-            "the TEAMS_ settings are set but the Teams SDK is not installed: "
-            "pip install 'mlops-advisor[teams]'"
-        ) from None
-    sender = TeamsSender(settings)
-
-    async def run() -> list[RunResult]:
-        # The SDK sends on this loop; run_due (synchronous) runs beside it in a worker thread.
-        teams = TeamsDigestPoster(sender, sessions, asyncio.get_running_loop())
-        return await asyncio.to_thread(
-            run_due,
-            sessions,
-            now=instant,
-            post=by_platform(slack=slack, teams=teams),
-            claimant=claimant_name(),
-        )
-
-    return asyncio.run(run())
+        teams = teams_sender(settings)
+    except TeamsNotInstalledError as error:
+        raise fail(str(error)) from None
+    return run_due_digests_now(settings, work, instant, teams=teams)
 
 
 def _parse_cadence(value: str) -> Cadence:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -57,29 +56,16 @@ def preview_command(  # noqa: PLR0917 - typer passes the options as parameters
     portfolio.
     """
     # The database stack loads only when the command runs (see bot.cli.support).
-    from bot.bootstrap import prepare_database  # noqa: PLC0415
-    from storage import make_session_factory  # noqa: PLC0415
-    from storage.digest_queries import digest_data  # noqa: PLC0415
+    from bot.bootstrap import open_scheduled_work  # noqa: PLC0415
 
     url = database_url_or_default(database_url)
-    end = datetime.now(UTC)
     with database_errors("open the database"):
-        engine = prepare_database(url)
-    try:
-        with database_errors("read the portfolio"), make_session_factory(engine)() as session:
-            data = digest_data(
-                session,
-                period_start=end - timedelta(days=days),
-                period_end=end,
-                workspace_id=workspace,
-                top=top,
-                limit=limit,
-            )
-    finally:
-        engine.dispose()
+        work = open_scheduled_work(url)
+    with work, database_errors("read the portfolio"):
+        data = work.recent_digest(days=days, workspace_id=workspace, top=top, limit=limit)
     if output is PreviewFormat.JSON:
         sys.stdout.write(data.model_dump_json(indent=2) + "\n")
         return
-    from bot.jobs.digest_render import render_text  # noqa: PLC0415
+    from bot.jobs.digest_text import render_text  # noqa: PLC0415
 
     typer.echo(render_text(data))

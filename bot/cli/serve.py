@@ -173,12 +173,11 @@ def _digest_scheduler(
     settings: Settings, advisor: Advisor, teams: TeamsBot | None
 ) -> Scheduler | None:
     """The digest scheduler (started with the event loop), or None when it cannot post."""
-    from bot.jobs.scheduler import create_digest_scheduler  # noqa: PLC0415
+    from bot.bootstrap import create_digest_scheduler  # noqa: PLC0415
 
     return create_digest_scheduler(
         settings,
-        advisor.sessions,
-        policy=advisor.policy,
+        advisor.scheduled_work(),
         teams=None if teams is None else teams.sender,
     )
 

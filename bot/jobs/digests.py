@@ -22,39 +22,26 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
-from advisor.schedule import Period, Subscription, is_teams_channel, is_within_grace, latest_due
-
-if TYPE_CHECKING:
-    from slack_sdk import WebClient
-    from sqlalchemy.orm import Session, sessionmaker
+from advisor.schedule import DigestClaim, Period, Subscription, is_within_grace, latest_due
+from bot.jobs.runner import DigestPoster, claim_post_mark
+from bot.service import ScheduledWork, SubscriptionGoneError
 
 __all__ = [
     "DEFAULT_STALE_AFTER",
     "Outcome",
-    "Poster",
     "RunResult",
-    "by_platform",
     "claimant_name",
-    "make_slack_client",
     "run_due",
 ]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_STALE_AFTER: Final = timedelta(minutes=10)
-# Slack answers 429 with Retry-After (seconds, usually under a minute); a few waits stay well
-# inside DEFAULT_STALE_AFTER, so a rate-limited post is delayed, never taken over and repeated.
-_RATE_LIMIT_RETRIES: Final = 5
-_SERVER_ERROR_RETRIES: Final = 2
-_HTTP_TIMEOUT_SECONDS: Final = 30
-
-Poster = Callable[[Subscription, Period], str]
 
 
 class Outcome(StrEnum):
@@ -85,141 +72,118 @@ def claimant_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def by_platform(*, slack: Poster | None, teams: Poster | None) -> Poster:
-    """One Poster for every subscription: Teams channels (`teams:…`) go to `teams`, the others
-    to `slack`. A platform that is not set up fails its digests (retried after `stale_after`),
-    with the settings to fix in the error."""
-
-    def post(subscription: Subscription, period: Period) -> str:
-        if is_teams_channel(subscription.channel_id):
-            if teams is None:
-                raise RuntimeError(
-                    "Teams is not set up here: set TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET and "
-                    "TEAMS_TENANT_ID (and pip install 'mlops-advisor[teams]')"
-                )
-            return teams(subscription, period)
-        if slack is None:
-            raise RuntimeError("Slack is not set up here: set SLACK_BOT_TOKEN")
-        return slack(subscription, period)
-
-    return post
-
-
 def run_due(
-    sessions: sessionmaker[Session],
+    work: ScheduledWork,
     *,
     now: datetime,
-    post: Poster,
+    post: DigestPoster,
     claimant: str,
     stale_after: timedelta = DEFAULT_STALE_AFTER,
 ) -> list[RunResult]:
     """Post every digest due at `now` that nobody has posted; one result per subscription.
 
-    `post(subscription, period)` posts the digest and returns the message's ts. If it raises,
-    the claim stays un-posted (a run after `stale_after` retries it) and the other
-    subscriptions still get theirs.
+    `post(digest)` posts the digest and returns the message's ts. If it raises, the claim stays
+    un-posted (a run after `stale_after` retries it) and the other subscriptions still get
+    theirs.
     """
-    from sqlalchemy.exc import IntegrityError  # noqa: PLC0415
-
-    from storage import (  # noqa: PLC0415
-        claim_period,
-        get_claim,
-        list_subscriptions,
-        mark_posted,
-        skip_period,
-    )
-
     if now.utcoffset() is None:
         raise ValueError("now must be an aware datetime")
-    with sessions() as session:
-        subscriptions = list_subscriptions(session)
+    run = _Run(work, now, claimant, stale_after)
     results: list[RunResult] = []
-    for subscription in subscriptions:
+    for subscription in work.digest_subscriptions():
         period = latest_due(subscription, now)
         if period is None:
             results.append(RunResult(subscription, Outcome.NOT_DUE))
             continue
-        with sessions() as session:
-            existing = get_claim(session, subscription.id, period.key)
+        existing = work.digest_claim(subscription.id, period.key)
         if existing is not None and existing.done:
             results.append(RunResult(subscription, Outcome.DONE, period, existing.message_ts))
             continue
-        where = f"{subscription.channel_id} ({period.key})"
+        abandoned_by = None if existing is None else existing.claimed_by
         try:
             if not is_within_grace(period, now, subscription.grace):
-                with sessions.begin() as session:
-                    skipped = skip_period(
-                        session,
-                        subscription.id,
-                        period.key,
-                        now,
-                        claimant,
-                        stale_after=stale_after,
-                    )
-                if skipped is None:
-                    results.append(RunResult(subscription, Outcome.HELD, period))
-                    continue
-                logger.warning(
-                    "digest for %s skipped: due %s, more than %s ago",
-                    where,
-                    period.due_at.isoformat(),
-                    subscription.grace,
-                )
-                results.append(RunResult(subscription, Outcome.SKIPPED, period))
-                continue
-            # Claim in a transaction of its own, committed before posting: others see it at once.
-            with sessions.begin() as session:
-                claim = claim_period(
-                    session, subscription.id, period.key, now, claimant, stale_after=stale_after
-                )
-        except IntegrityError:
-            # The subscription was deleted between listing and claiming.
+                results.append(run.skip(subscription, period))
+            else:
+                results.append(run.post(subscription, period, post, abandoned_by=abandoned_by))
+        except SubscriptionGoneError:
             results.append(RunResult(subscription, Outcome.GONE, period))
-            continue
-        if claim is None:
-            results.append(RunResult(subscription, Outcome.HELD, period))
-            continue
-        if existing is not None:
-            logger.warning(
-                "digest for %s: taking over the abandoned claim of %s", where, existing.claimed_by
-            )
-        try:
-            message_ts = post(subscription, period)
-        except Exception as error:
-            logger.error(
-                "digest for %s not posted (retried after %s): %s", where, stale_after, error
-            )
-            results.append(RunResult(subscription, Outcome.FAILED, period, error=str(error)))
-            continue
-        with sessions.begin() as session:
-            marked = mark_posted(session, claim, now, message_ts)
-        if marked is None:
-            logger.warning("digest for %s: posted, but another run finished the claim", where)
-        logger.info("digest for %s posted (ts %s)", where, message_ts)
-        results.append(RunResult(subscription, Outcome.POSTED, period, message_ts))
     return results
 
 
-# --- Slack ------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One run's claims: by whom, when, and after how long an abandoned one is taken over."""
+
+    work: ScheduledWork
+    now: datetime
+    claimant: str
+    stale_after: timedelta
+
+    def skip(self, subscription: Subscription, period: Period) -> RunResult:
+        """Record a period too late to post, once; logged by the run that records it."""
+        skipped = self.work.skip_digest(
+            subscription.id,
+            period.key,
+            now=self.now,
+            claimant=self.claimant,
+            stale_after=self.stale_after,
+        )
+        if skipped is None:
+            return RunResult(subscription, Outcome.HELD, period)
+        logger.warning(
+            "digest for %s skipped: due %s, more than %s ago",
+            _where(subscription, period),
+            period.due_at.isoformat(),
+            subscription.grace,
+        )
+        return RunResult(subscription, Outcome.SKIPPED, period)
+
+    def post(
+        self,
+        subscription: Subscription,
+        period: Period,
+        post: DigestPoster,
+        *,
+        abandoned_by: str | None,
+    ) -> RunResult:
+        """Claim the period, post its digest (read once claimed), mark it posted."""
+        where = _where(subscription, period)
+
+        def claim() -> DigestClaim | None:
+            return self.work.claim_digest(
+                subscription.id,
+                period.key,
+                now=self.now,
+                claimant=self.claimant,
+                stale_after=self.stale_after,
+            )
+
+        def send(_: DigestClaim) -> str:
+            if abandoned_by is not None:
+                logger.warning(
+                    "digest for %s: taking over the abandoned claim of %s", where, abandoned_by
+                )
+            return post(self.work.scheduled_digest(subscription, period))
+
+        def mark(claim: DigestClaim, message_ts: str | None) -> bool:
+            return self.work.mark_digest_posted(claim, now=self.now, message_id=message_ts)
+
+        attempt = claim_post_mark(claim, send, mark)
+        if attempt.claim is None:
+            return RunResult(subscription, Outcome.HELD, period)
+        if attempt.error is not None:
+            logger.error(
+                "digest for %s not posted (retried after %s): %s",
+                where,
+                self.stale_after,
+                attempt.error,
+            )
+            return RunResult(subscription, Outcome.FAILED, period, error=str(attempt.error))
+        if not attempt.marked:
+            logger.warning("digest for %s: posted, but another run finished the claim", where)
+        logger.info("digest for %s posted (ts %s)", where, attempt.message_id)
+        return RunResult(subscription, Outcome.POSTED, period, attempt.message_id)
 
 
-def make_slack_client(token: str, base_url: str) -> WebClient:
-    """A Slack Web API client that waits out rate limits (429 + Retry-After) and retries server
-    errors and dropped connections a bounded number of times."""
-    from slack_sdk import WebClient  # noqa: PLC0415
-    from slack_sdk.http_retry.builtin_handlers import (  # noqa: PLC0415
-        ConnectionErrorRetryHandler,
-        RateLimitErrorRetryHandler,
-        ServerErrorRetryHandler,
-    )
-
-    return WebClient(
-        token=token,
-        base_url=base_url,
-        timeout=_HTTP_TIMEOUT_SECONDS,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(),
-            RateLimitErrorRetryHandler(max_retry_count=_RATE_LIMIT_RETRIES),
-            ServerErrorRetryHandler(max_retry_count=_SERVER_ERROR_RETRIES),
-        ],
-    )
+def _where(subscription: Subscription, period: Period) -> str:
+    return f"{subscription.channel_id} ({period.key})"

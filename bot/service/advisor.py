@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, Final
 
 from sqlalchemy import text
@@ -40,7 +40,10 @@ from advisor import (
     start,
     summarize_portfolio,
 )
+from advisor.follow_up import follow_up_note, realised_value
 from advisor.proposal import MAX_TEXT_LENGTH
+from bot.service.clock import utc_now
+from bot.service.jobs import ScheduledWork
 from storage import (
     NEW_SESSION,
     InboxEvent,
@@ -76,10 +79,6 @@ _SAVE_ATTEMPTS: Final = 3
 # Processed requests stay in the inbox as claims against late retries (Slack retries for about
 # five minutes), then go: they hold what people typed.
 _INBOX_KEPT: Final = timedelta(days=1)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -556,7 +555,6 @@ class Advisor:
         Returns what changed, with the tier before; None if the follow-up was already answered
         (the first answer wins).
         """
-        from bot.jobs.follow_ups import follow_up_note, realised_value  # noqa: PLC0415
         from storage.follow_up_repository import record_follow_up_answer  # noqa: PLC0415
 
         now = self._clock()
@@ -597,11 +595,6 @@ class Advisor:
             )
 
     # Leadership digests --------------------------------------------------------------------
-
-    @property
-    def sessions(self) -> sessionmaker[Session]:
-        """The database sessions, for the digest scheduler's `bot.jobs.digests.run_due`."""
-        return self._sessions
 
     def subscribe_digest(
         self,
@@ -644,13 +637,9 @@ class Advisor:
 
     def digest_data(self, *, days: int = 7, workspace_id: str | None = None) -> DigestData:
         """The digest's data for the last `days` days (of one workspace, or all)."""
-        from storage.digest_queries import digest_data  # noqa: PLC0415
+        return self.scheduled_work().recent_digest(days=days, workspace_id=workspace_id)
 
-        end = self._clock()
-        with self._sessions() as session:
-            return digest_data(
-                session,
-                period_start=end - timedelta(days=days),
-                period_end=end,
-                workspace_id=workspace_id,
-            )
+    def scheduled_work(self) -> ScheduledWork:
+        """The scheduled work's service (digests, follow-ups) on this advisor's database, policy
+        and clock; closing the advisor closes the database."""
+        return ScheduledWork(self._sessions, policy=self.policy, clock=self._clock)

@@ -169,7 +169,7 @@ def _digest_text(reply: replies.Reply) -> str:
         case replies.SubscriptionList():
             return _subscriptions(reply)
         case replies.DigestPreviewed():
-            from bot.jobs.digest_render import render_text  # noqa: PLC0415 (jinja2)
+            from bot.jobs.digest_text import render_text  # noqa: PLC0415 (jinja2)
 
             # The terminal's rendering, escaped: titles people typed can neither ping nor link.
             text = for_slack(render_text(reply.data))

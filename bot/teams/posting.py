@@ -1,10 +1,10 @@
 """Scheduled posts to Teams: digests for `teams:` subscriptions and follow-ups in 1:1 chats.
 
-`run_due` and `post_due_follow_ups` run in a worker thread (they talk to the database
-synchronously); the Teams SDK's HTTP client lives on the serving event loop. The posters read and
-render in the worker thread and hand the sending to that loop, waiting for the message id, which
-the runner records as posted: the same claim → post → mark-posted order, and so the same
-exactly-once guarantee, as Slack's.
+The runners (`bot.jobs`) run in a worker thread (they talk to the database synchronously); the
+Teams SDK's HTTP client lives on the serving event loop. The posters render in the worker thread
+and hand the sending to that loop, waiting for the message id, which the runner records as
+posted: the same claim → post → mark-posted order, and so the same exactly-once guarantee, as
+Slack's.
 """
 
 from __future__ import annotations
@@ -13,16 +13,13 @@ import asyncio
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, Final
 
-from advisor import DEFAULT, Policy, UseCase
 from advisor.schedule import TEAMS_PREFIX
 from bot.teams.cards import follow_up_card
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
-
-    from advisor import Period, Subscription
-    from bot.jobs.digest_render import TeamsDigest
+    from bot.service import FollowUpToPost, ScheduledDigest
     from bot.teams.app import TeamsSender
+    from bot.teams.digest import TeamsDigest
 
 __all__ = ["TeamsDigestPoster", "TeamsFollowUpPoster", "render_scheduled"]
 
@@ -35,26 +32,19 @@ _POST_TIMEOUT_SECONDS: Final = 300.0
 _CHART_DPI: Final = 80
 
 
-def render_scheduled(
-    sessions: sessionmaker[Session], subscription: Subscription, period: Period
-) -> tuple[TeamsDigest, dict[str, Any] | None]:
+def render_scheduled(digest: ScheduledDigest) -> tuple[TeamsDigest, dict[str, Any] | None]:
     """A subscription's digest for one period as Teams cards, and the chart's card (None for an
     empty period)."""
     from bot.jobs.chart import compact_png, portfolio_chart  # noqa: PLC0415 (matplotlib)
-    from bot.jobs.digest_render import (  # noqa: PLC0415 (jinja2)
-        chart_card,
-        chart_title,
-        render_teams_digest,
-        scheduled_digest_data,
-    )
+    from bot.jobs.digest_text import chart_title  # noqa: PLC0415 (jinja2)
+    from bot.teams.digest import chart_card, render_teams_digest  # noqa: PLC0415 (jinja2)
 
-    data, points = scheduled_digest_data(sessions, subscription, period)
-    digest = render_teams_digest(data)
-    if data.is_empty:
-        return digest, None
-    title = chart_title(data)
-    png = compact_png(portfolio_chart(points, title=title, dpi=_CHART_DPI))
-    return digest, chart_card(png, title=title)
+    cards = render_teams_digest(digest.data)
+    if digest.data.is_empty:
+        return cards, None
+    title = chart_title(digest.data)
+    png = compact_png(portfolio_chart(list(digest.points), title=title, dpi=_CHART_DPI))
+    return cards, chart_card(png, title=title)
 
 
 class TeamsDigestPoster:
@@ -63,20 +53,18 @@ class TeamsDigestPoster:
     def __init__(
         self,
         sender: TeamsSender,
-        sessions: sessionmaker[Session],
         loop: asyncio.AbstractEventLoop,
         *,
         timeout: float = _POST_TIMEOUT_SECONDS,
     ) -> None:
         self._sender = sender
-        self._sessions = sessions
         self._loop = loop
         self._timeout = timeout
 
-    def __call__(self, subscription: Subscription, period: Period) -> str:
-        digest, chart = render_scheduled(self._sessions, subscription, period)
-        conversation = subscription.channel_id.removeprefix(TEAMS_PREFIX)
-        posting = self._sender.post_digest(conversation, digest, chart)
+    def __call__(self, digest: ScheduledDigest) -> str:
+        cards, chart = render_scheduled(digest)
+        conversation = digest.subscription.channel_id.removeprefix(TEAMS_PREFIX)
+        posting = self._sender.post_digest(conversation, cards, chart)
         return _on_loop(posting, self._loop, self._timeout)
 
 
@@ -88,16 +76,15 @@ class TeamsFollowUpPoster:
         sender: TeamsSender,
         loop: asyncio.AbstractEventLoop,
         *,
-        policy: Policy = DEFAULT,
         timeout: float = _POST_TIMEOUT_SECONDS,
     ) -> None:
         self._sender = sender
         self._loop = loop
-        self._questions = policy.follow_ups.questions
         self._timeout = timeout
 
-    def __call__(self, use_case: UseCase, due_key: str) -> str:
-        card = follow_up_card(use_case.title, due_key, self._questions)
+    def __call__(self, follow_up: FollowUpToPost) -> str:
+        use_case = follow_up.use_case
+        card = follow_up_card(use_case.title, follow_up.due_key, follow_up.questions)
         posting = self._sender.send(use_case.channel_id or "", card=card)
         return _on_loop(posting, self._loop, self._timeout)
 

@@ -114,7 +114,7 @@ def _verdict(use_case: UseCase) -> dict[str, Any]:
 
 
 def _preview(reply: replies.DigestPreviewed) -> list[MessageActivityInput]:
-    from bot.jobs.digest_render import render_teams_digest  # noqa: PLC0415 (jinja2)
+    from bot.teams.digest import render_teams_digest  # noqa: PLC0415 (jinja2)
 
     digest = render_teams_digest(reply.data)
     return [message(card=card) for card in [digest.root_card, *digest.replies]] + [

@@ -43,8 +43,8 @@ from bot.request_body import BodyTooLarge, read_limited
 from bot.teams.cards import CARD_CONTENT_TYPE
 
 if TYPE_CHECKING:
-    from bot.jobs.digest_render import TeamsDigest
     from bot.settings import Settings
+    from bot.teams.digest import TeamsDigest
 
 __all__ = ["MESSAGING_PATH", "TeamsSender", "message"]
 

@@ -21,14 +21,9 @@ from slack_sdk.models.blocks import Block
 from typer.testing import CliRunner
 
 from advisor import DigestData, DigestItem, Flag, PilotStatus, RiskItem, Tier
-from bot.jobs.digest_render import (
-    ITEMS_PER_MESSAGE,
-    RenderedDigest,
-    empty_line,
-    post_digest,
-    render_digest,
-    render_text,
-)
+from bot.jobs.digest_text import ITEMS_PER_MESSAGE, empty_line, render_text
+from bot.slack.digest import RenderedDigest, render_digest
+from bot.slack.posting import post_digest
 
 GOLDEN = Path(__file__).parent / "golden"
 START = datetime(2026, 11, 16, tzinfo=UTC)

@@ -18,14 +18,9 @@ from test_digest_render import LONG, START, _data, _empty, _golden, _item, _stri
 from advisor import ChartPoint, DigestData, Flag, RiskItem, Tier
 from advisor.proposal import MAX_TEXT_LENGTH
 from bot.jobs.chart import portfolio_chart
-from bot.jobs.digest_render import (
-    ITEMS_PER_MESSAGE,
-    TEAMS_CARD_BYTES,
-    TeamsDigest,
-    chart_card,
-    render_digest,
-    render_teams_digest,
-)
+from bot.jobs.digest_text import ITEMS_PER_MESSAGE
+from bot.slack.digest import render_digest
+from bot.teams.digest import TEAMS_CARD_BYTES, TeamsDigest, chart_card, render_teams_digest
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Teams refuses a message over 40 KB counted in UTF-16; this is the brief's measure of a card.
@@ -356,7 +351,7 @@ def test_cards_are_built_without_the_teams_sdk() -> None:
     script = (
         "import sys\n"
         "from advisor import DigestData\n"
-        "from bot.jobs.digest_render import render_teams_digest\n"
+        "from bot.teams.digest import render_teams_digest\n"
         "from datetime import UTC, datetime, timedelta\n"
         "start = datetime(2026, 11, 23, tzinfo=UTC)\n"
         "render_teams_digest(DigestData(period_start=start, period_end=start + timedelta(7),\n"

@@ -21,11 +21,9 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from advisor import Cadence, Period, Subscription
-from bot.jobs.digests import (
-    Outcome,
-    make_slack_client,
-    run_due,
-)
+from bot.jobs.digests import Outcome, run_due
+from bot.service import ScheduledDigest, ScheduledWork
+from bot.slack.posting import make_slack_client
 from storage import claim_period, get_claim, make_engine, make_session_factory, subscribe
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,7 +68,8 @@ class Recorder:
         self.posts: list[tuple[str, str]] = []
         self.failing: set[str] = set()
 
-    def __call__(self, subscription: Subscription, period: Period) -> str:
+    def __call__(self, digest: ScheduledDigest) -> str:
+        subscription, period = digest.subscription, digest.period
         if subscription.channel_id in self.failing:
             raise RuntimeError("channel_not_found")
         self.posts.append((subscription.channel_id, period.key))
@@ -78,7 +77,8 @@ class Recorder:
 
 
 def run(sessions, now, post, claimant="test"):
-    return run_due(sessions, now=now, post=post, claimant=claimant, stale_after=STALE)
+    work = ScheduledWork(sessions)
+    return run_due(work, now=now, post=post, claimant=claimant, stale_after=STALE)
 
 
 def outcomes(results) -> dict[str, Outcome]:
@@ -269,16 +269,17 @@ def test_a_rate_limited_post_is_delayed_not_duplicated_or_dropped(sessions, slac
     slack_api.rate_limit_next("chat.postMessage", times=2, retry_after=0)
     client = make_slack_client(BOT_TOKEN, slack_api.url)
 
-    results = run(sessions, MONDAY, lambda s, p: post_plain_digest(client, s, p))
+    def post(digest: ScheduledDigest) -> str:
+        return post_plain_digest(client, digest.subscription, digest.period)
+
+    results = run(sessions, MONDAY, post)
 
     assert outcomes(results) == {"C1": Outcome.POSTED}
     calls = slack_api.calls("chat.postMessage")
     assert [call.status for call in calls] == [429, 429, 200]
     assert calls[-1].args["channel"] == "C1"
     assert results[0].message_ts == calls[-1].response["ts"]
-    assert outcomes(run(sessions, MONDAY, lambda s, p: post_plain_digest(client, s, p))) == {
-        "C1": Outcome.DONE
-    }
+    assert outcomes(run(sessions, MONDAY, post)) == {"C1": Outcome.DONE}
     assert len(slack_api.calls("chat.postMessage")) == 3
 
 

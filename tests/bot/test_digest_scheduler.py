@@ -15,12 +15,14 @@ from typer.testing import CliRunner
 
 import bot.web
 from advisor import Cadence
-from bot.bootstrap import open_advisor
+from bot.bootstrap import create_digest_scheduler, open_advisor, scheduled_posters
 from bot.cli.main import app as cli
-from bot.jobs.digests import Outcome, make_slack_client
-from bot.jobs.scheduler import JOB_ID, create_digest_scheduler, run_due_digests
+from bot.jobs.digests import Outcome
+from bot.jobs.scheduler import JOB_ID, run_due_digests
+from bot.service import ScheduledWork
 from bot.settings import Settings
 from bot.slack.app import create_slack_app
+from bot.slack.posting import make_slack_client
 from bot.web import create_web_app
 from storage import make_engine, make_session_factory, subscribe
 
@@ -49,26 +51,28 @@ def test_the_job_posts_a_due_digest_once(
             tz="Europe/Amsterdam",
             now=CREATED,
         )
-    client = make_slack_client(BOT_TOKEN, slack_api.url)
+    work = ScheduledWork(sessions)
+    posters = scheduled_posters(slack=make_slack_client(BOT_TOKEN, slack_api.url), teams=None)()
     # A minute before 09:00 local (summer time): nothing is due yet.
-    early = run_due_digests(sessions, client, now=DUE - timedelta(minutes=1), claimant="test")
+    early = run_due_digests(work, posters, now=DUE - timedelta(minutes=1), claimant="test")
     assert [r.period.key if r.period else None for r in early] == ["2026-03-23"]
     assert early[0].outcome is Outcome.SKIPPED  # last week's, long past its grace window
     assert slack_api.calls("chat.postMessage") == []
 
-    [first] = run_due_digests(sessions, client, now=DUE + timedelta(minutes=1), claimant="a")
+    [first] = run_due_digests(work, posters, now=DUE + timedelta(minutes=1), claimant="a")
     assert first.outcome is Outcome.POSTED and first.period is not None
     assert first.period.key == "2026-03-30" and first.period.due_at == DUE
     [posted] = slack_api.calls("chat.postMessage")
     assert posted.args["channel"] == "C777"
 
-    [second] = run_due_digests(sessions, client, now=DUE + timedelta(minutes=2), claimant="b")
+    [second] = run_due_digests(work, posters, now=DUE + timedelta(minutes=2), claimant="b")
     assert second.outcome is Outcome.DONE
     assert len(slack_api.calls("chat.postMessage")) == 1
 
 
 def test_the_scheduler_has_one_utc_minute_job(slack_env: SlackApiDouble) -> None:
-    scheduler = create_digest_scheduler(Settings().checked(socket_mode=False), sessionmaker())
+    settings = Settings().checked(socket_mode=False)
+    scheduler = create_digest_scheduler(settings, ScheduledWork(sessionmaker()))
     assert scheduler is not None
     [job] = scheduler.get_jobs()
     assert job.id == JOB_ID
@@ -79,7 +83,7 @@ def test_the_scheduler_has_one_utc_minute_job(slack_env: SlackApiDouble) -> None
 
 def test_no_scheduler_without_a_bot_token() -> None:
     settings = Settings(slack_bot_token=None, slack_signing_secret="s")
-    assert create_digest_scheduler(settings, sessionmaker()) is None
+    assert create_digest_scheduler(settings, ScheduledWork(sessionmaker())) is None
 
 
 class FakeScheduler:
@@ -136,7 +140,8 @@ def test_the_web_app_starts_and_stops_the_scheduler_with_its_lifespan(
         assert fake.events == ["start", "shutdown wait=False"]
 
         # The real one, started on the lifespan's event loop.
-        real = create_digest_scheduler(Settings().checked(socket_mode=False), advisor.sessions)
+        settings = Settings().checked(socket_mode=False)
+        real = create_digest_scheduler(settings, advisor.scheduled_work())
         assert real is not None
 
         async def while_real_runs() -> None:

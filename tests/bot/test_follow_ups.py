@@ -11,9 +11,10 @@ from typing import Any
 from slack_double import BOT_TOKEN, Server, block_actions, message_event
 
 from advisor import PilotStatus, Platform, Proposal
-from bot.jobs.digests import make_slack_client
-from bot.jobs.follow_ups import run_due_follow_ups
+from bot.jobs.follow_ups import post_due_follow_ups
 from bot.service import Place, Proposer
+from bot.slack.posting import SlackFollowUpPoster, make_slack_client
+from storage import make_engine, make_session_factory
 from storage.digest_queries import digest_data
 
 ROOT = "1700000000.000100"
@@ -30,7 +31,8 @@ def store(server: Server, title: str = "Churn radar", proposer: str = "U1ABC") -
 def run(server: Server, days: int = 31) -> list[int]:
     client = make_slack_client(BOT_TOKEN, server.slack.url)
     now = datetime.now(UTC) + timedelta(days=days)
-    return run_due_follow_ups(server.advisor.sessions, client, now=now)
+    work = server.advisor.scheduled_work()
+    return post_due_follow_ups(work, SlackFollowUpPoster(client), platform=Platform.SLACK, now=now)
 
 
 def follow_up_posts(server: Server) -> list[dict[str, Any]]:
@@ -134,18 +136,22 @@ def test_a_typed_answer_goes_to_the_notes_and_reassesses(
     assert plan == "Live since May, Ana runs it & it saves €40k a year"
 
 
-def test_an_unanswered_follow_up_lands_in_purgatory(start_server: Callable[[], Server]) -> None:
+def test_an_unanswered_follow_up_lands_in_purgatory(
+    start_server: Callable[[], Server], migrated_url: str
+) -> None:
     server = start_server()
     use_case_id = store(server)
     run(server)
     posted_at = datetime.now(UTC) + timedelta(days=31)
-    with server.advisor.sessions() as session:
+    engine = make_engine(migrated_url)
+    with make_session_factory(engine)() as session:
         week = digest_data(
             session, period_start=posted_at, period_end=posted_at + timedelta(days=6)
         )
         later = digest_data(
             session, period_start=posted_at, period_end=posted_at + timedelta(days=8)
         )
+    engine.dispose()
     assert week.purgatory_count == 0
     assert later.purgatory_count == 1
     assert [item.use_case_id for item in later.purgatory] == [use_case_id]

@@ -27,6 +27,7 @@ from stall_proxy import StallingProxy
 
 from bot.blocking import DatabaseTimeoutError, Offload, configure, health_checks, service_calls
 from bot.bootstrap import open_advisor
+from bot.service import Advisor
 from bot.settings import Settings
 from bot.slack.app import create_slack_app
 from bot.web import create_web_app
@@ -175,11 +176,13 @@ def test_a_call_past_its_deadline_is_abandoned_and_a_queued_one_never_runs() -> 
 
 
 def test_an_abandoned_call_commits_nothing(migrated_url: str) -> None:
-    advisor = open_advisor(migrated_url)
+    engine = make_engine(migrated_url)
+    sessions = make_session_factory(engine)
+    advisor = Advisor(sessions, on_close=engine.dispose)
     release = threading.Event()
 
     def forget_events_then_hang() -> None:
-        with advisor.sessions.begin() as session:
+        with sessions.begin() as session:
             session.execute(text("DELETE FROM processed_events"))
             release.wait(10)  # the database goes quiet before this commits
 

@@ -666,20 +666,22 @@ def test_a_digest_the_connector_refuses_is_failed_and_retried_later(
 
 
 def test_the_scheduler_in_serve_posts_a_due_teams_digest_on_its_own_loop(
-    start_teams: Callable[[], TeamsServer],
+    start_teams: Callable[[], TeamsServer], migrated_url: str
 ) -> None:
     import asyncio
 
-    from bot.jobs.scheduler import JOB_ID, create_digest_scheduler
+    from bot.bootstrap import create_digest_scheduler
+    from bot.jobs.scheduler import JOB_ID
     from bot.settings import Settings
     from bot.teams.app import TeamsSender
-    from storage import subscribe
+    from storage import make_engine, make_session_factory, subscribe
 
     server = start_teams()
     # Subscribed a week ago for today, a minute ago: due now, as the minute's tick finds it.
     now = datetime.now(UTC)
     at = (now - timedelta(minutes=1)).time().replace(second=0, microsecond=0)
-    with server.advisor.sessions.begin() as session:
+    engine = make_engine(migrated_url)
+    with make_session_factory(engine).begin() as session:
         subscribe(
             session,
             channel_id=f"teams:{CHANNEL}",
@@ -689,9 +691,10 @@ def test_the_scheduler_in_serve_posts_a_due_teams_digest_on_its_own_loop(
             tz="UTC",
             now=now - timedelta(days=8),
         )
+    engine.dispose()
     settings = Settings()  # Teams alone: no Slack bot token, so no Slack digests or follow-ups
     scheduler = create_digest_scheduler(
-        settings, server.advisor.sessions, teams=TeamsSender(settings)
+        settings, server.advisor.scheduled_work(), teams=TeamsSender(settings)
     )
     assert scheduler is not None
     tick = scheduler.get_job(JOB_ID).func
@@ -726,7 +729,7 @@ def test_a_teams_check_is_followed_up_in_its_chat_and_answered_there(
             poster = TeamsFollowUpPoster(sender, asyncio.get_running_loop())
             return await asyncio.to_thread(
                 post_due_follow_ups,
-                server.advisor.sessions,
+                server.advisor.scheduled_work(),
                 poster,
                 platform=Platform.TEAMS,
                 now=datetime.now(UTC) + timedelta(days=days),

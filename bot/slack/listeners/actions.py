@@ -12,10 +12,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from advisor import PilotStatus
 from bot.commands.model import Command, FollowUpStatus, Press
-from bot.jobs.follow_ups import FOLLOW_UP_ACTION_PREFIX
 from bot.slack.blocks import ANSWER_ACTION_PREFIX, answer_position
 from bot.slack.inbox import INBOX_EVENT
 from bot.slack.places import action_thread, where_in_thread, who
+from bot.slack.posting import FOLLOW_UP_ACTION_PREFIX
 from bot.slack.replies import Outbox, send
 
 if TYPE_CHECKING:
