@@ -10,8 +10,10 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
@@ -70,25 +72,48 @@ def portfolio_chart(
         axes.text(50, 0.5, "No assessed use cases yet", ha="center", va="center", color="#666666")
         return _png(figure)
 
-    values = [point.annual_value_eur for point in points]
-    positive = [value for value in values if value > 0]
-    log = bool(positive) and max(positive) / min(positive) > _LOG_SPREAD
-    floor = min(positive) / 2 if log else 0.0
-    costs = [point.annual_cost_eur for point in points]
-    largest_cost = max(costs) or 1.0
+    scale = _Scale.of(points)
+    _draw_bubbles(axes, points, scale)
+    _draw_value_axis(axes, points, scale)
+    _label_most_valuable(axes, points, scale)
+    _draw_legend(axes)
+    return _png(figure)
 
-    # Smaller bubbles in a crowd: 10,000 of the largest size would cover the whole plot.
-    crowd = min(1.0, math.sqrt(100 / len(points)))
-    smallest, largest = _AREA_MIN * max(crowd, 0.25), _AREA_MAX * crowd
 
-    def area(cost: float) -> float:
+@dataclass(frozen=True, slots=True)
+class _Scale:
+    """How values and costs become heights and bubble areas."""
+
+    log: bool
+    floor: float
+    largest_cost: float
+    smallest_area: float
+    largest_area: float
+
+    @classmethod
+    def of(cls, points: Sequence[ChartPoint]) -> _Scale:
+        positive = [point.annual_value_eur for point in points if point.annual_value_eur > 0]
+        log = bool(positive) and max(positive) / min(positive) > _LOG_SPREAD
+        # Smaller bubbles in a crowd: 10,000 of the largest size would cover the whole plot.
+        crowd = min(1.0, math.sqrt(100 / len(points)))
+        return cls(
+            log=log,
+            floor=min(positive) / 2 if log else 0.0,
+            largest_cost=max(point.annual_cost_eur for point in points) or 1.0,
+            smallest_area=_AREA_MIN * max(crowd, 0.25),
+            largest_area=_AREA_MAX * crowd,
+        )
+
+    def area(self, cost: float) -> float:
         # Area grows with cost, by square root so one huge budget does not swallow the rest.
-        share = math.sqrt(max(cost, 0.0) / largest_cost)
-        return smallest + (largest - smallest) * share
+        share = math.sqrt(max(cost, 0.0) / self.largest_cost)
+        return self.smallest_area + (self.largest_area - self.smallest_area) * share
 
-    def height(value: float) -> float:
-        return max(value, floor) if log else value
+    def height(self, value: float) -> float:
+        return max(value, self.floor) if self.log else value
 
+
+def _draw_bubbles(axes: Axes, points: Sequence[ChartPoint], scale: _Scale) -> None:
     # Fewer edges and more transparency as the crowd grows: 10,000 bubbles stay readable.
     alpha = 0.75 if len(points) <= 100 else max(0.15, 0.75 * math.sqrt(100 / len(points)))
     edge = 0.6 if len(points) <= 1_000 else 0.0
@@ -98,21 +123,25 @@ def portfolio_chart(
             continue
         axes.scatter(
             [point.mlops_need for point in mine],
-            [height(point.annual_value_eur) for point in mine],
-            s=[area(point.annual_cost_eur) for point in mine],
+            [scale.height(point.annual_value_eur) for point in mine],
+            s=[scale.area(point.annual_cost_eur) for point in mine],
             c=_TIER_COLOURS[tier],
             alpha=alpha,
             edgecolors="white",
             linewidths=edge,
             label=f"{_TIER_NAMES[tier]} ({len(mine):,})",
         )
-    if log:
+
+
+def _draw_value_axis(axes: Axes, points: Sequence[ChartPoint], scale: _Scale) -> None:
+    values = [point.annual_value_eur for point in points]
+    if scale.log:
         axes.set_yscale("log")
-        if len(positive) < len(values):
-            axes.axhline(floor, color="#999999", linewidth=0.8, linestyle="--", zorder=0)
+        if any(value <= 0 for value in values):
+            axes.axhline(scale.floor, color="#999999", linewidth=0.8, linestyle="--", zorder=0)
             axes.annotate(
                 "no value stated",
-                (1.0, floor),
+                (1.0, scale.floor),
                 xycoords=("axes fraction", "data"),
                 xytext=(-4, 4),
                 textcoords="offset points",
@@ -124,6 +153,8 @@ def portfolio_chart(
         axes.set_ylim(bottom=0, top=max(max(values) * 1.15, 1.0))
     axes.yaxis.set_major_formatter(_euro)
 
+
+def _label_most_valuable(axes: Axes, points: Sequence[ChartPoint], scale: _Scale) -> None:
     ranked = sorted(points, key=lambda point: (-point.annual_value_eur, point.use_case_id))
     labelled = LABELLED_MAX if len(points) <= 100 else LABELLED_MAX // 2
     for point in ranked[:labelled]:
@@ -131,12 +162,15 @@ def portfolio_chart(
             break
         axes.annotate(
             _label(point.title, _LABEL_MAX),
-            (point.mlops_need, height(point.annual_value_eur)),
+            (point.mlops_need, scale.height(point.annual_value_eur)),
             xytext=(6, 6),
             textcoords="offset points",
             fontsize=8,
             parse_math=False,
         )
+
+
+def _draw_legend(axes: Axes) -> None:
     legend = axes.legend(
         title="Verdict\n(bubble size:\nyearly cost)",
         loc="upper left",
@@ -149,7 +183,6 @@ def portfolio_chart(
         if isinstance(handle, PathCollection):
             handle.set_sizes([60.0])
             handle.set_alpha(0.9)
-    return _png(figure)
 
 
 def _euro(value: float, _position: object = None) -> str:
