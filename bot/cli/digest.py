@@ -73,37 +73,39 @@ def register(app: typer.Typer) -> None:
     app.add_typer(digest_app, name="digest")
 
 
+ChannelArgument = Annotated[
+    str, typer.Argument(metavar="CHANNEL_ID", help="The Slack channel's id, e.g. C0123ABCD.")
+]
+TimeZoneOption = Annotated[
+    str,
+    typer.Option(
+        "--tz", help="The IANA time zone of --time, e.g. Europe/Amsterdam.", show_default=False
+    ),
+]
+CadenceOption = Annotated[str, typer.Option("--cadence", help="weekly, biweekly or monthly.")]
+DayOption = Annotated[
+    str,
+    typer.Option(
+        "--day", help="mon … sun; monthly digests go out on the first such day of the month."
+    ),
+]
+TimeOption = Annotated[str, typer.Option("--time", help="Local time, HH:MM (24-hour), in --tz.")]
+GraceOption = Annotated[
+    str,
+    typer.Option(
+        "--grace", help="How late a missed digest may still be posted, e.g. 24h, 90m, 2d."
+    ),
+]
+
+
 @digest_app.command("subscribe")
 def subscribe_command(  # noqa: PLR0917 - typer passes the options as parameters
-    channel_id: Annotated[
-        str, typer.Argument(metavar="CHANNEL_ID", help="The Slack channel's id, e.g. C0123ABCD.")
-    ],
-    tz: Annotated[
-        str,
-        typer.Option(
-            "--tz", help="The IANA time zone of --time, e.g. Europe/Amsterdam.", show_default=False
-        ),
-    ],
-    cadence: Annotated[
-        str, typer.Option("--cadence", help="weekly, biweekly or monthly.")
-    ] = Cadence.WEEKLY.value,
-    day: Annotated[
-        str,
-        typer.Option(
-            "--day",
-            help="mon … sun; monthly digests go out on the first such day of the month.",
-        ),
-    ] = DAY_NAMES[0],
-    at: Annotated[
-        str, typer.Option("--time", help="Local time, HH:MM (24-hour), in --tz.")
-    ] = "09:00",
-    grace: Annotated[
-        str,
-        typer.Option(
-            "--grace",
-            help="How late a missed digest may still be posted, e.g. 24h, 90m, 2d.",
-        ),
-    ] = "24h",
+    channel_id: ChannelArgument,
+    tz: TimeZoneOption,
+    cadence: CadenceOption = Cadence.WEEKLY.value,
+    day: DayOption = DAY_NAMES[0],
+    at: TimeOption = "09:00",
+    grace: GraceOption = "24h",
     workspace: WorkspaceOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
@@ -143,9 +145,7 @@ def subscribe_command(  # noqa: PLR0917 - typer passes the options as parameters
 
 @digest_app.command("unsubscribe")
 def unsubscribe_command(
-    channel_id: Annotated[
-        str, typer.Argument(metavar="CHANNEL_ID", help="The Slack channel's id, e.g. C0123ABCD.")
-    ],
+    channel_id: ChannelArgument,
     workspace: WorkspaceOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
