@@ -1,11 +1,12 @@
-"""The composition root: settings in, ready services, posters and the scheduler out."""
+"""The composition root: settings in; the service, the channels' apps (one command layer for
+both), the posters and the scheduler out."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -25,16 +26,19 @@ from storage import (
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from slack_bolt.async_app import AsyncApp
     from slack_sdk import WebClient
 
     from bot.jobs.digests import RunResult
     from bot.jobs.runner import Posters
     from bot.settings import Settings
-    from bot.teams.app import TeamsSender
+    from bot.teams.app import TeamsBot, TeamsSender
 
 __all__ = [
+    "Channels",
     "DatabaseNotReadyError",
     "TeamsNotInstalledError",
+    "build_channels",
     "create_digest_scheduler",
     "open_advisor",
     "open_scheduled_work",
@@ -90,6 +94,43 @@ def open_advisor(
 
 
 # Scheduled work ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Channels:
+    """The channels' apps a process serves, sharing one command layer."""
+
+    slack: AsyncApp | None
+    teams: TeamsBot | None
+
+
+def build_channels(
+    settings: Settings,
+    advisor: Advisor,
+    *,
+    slack: bool,
+    teams: bool,
+    socket_mode: bool = False,
+    engine: Engine | None = None,
+) -> Channels:
+    """The Slack app (with `slack`; OAuth keeps its installations on `engine`) and the Teams
+    bot (with `teams`; the `teams` extra must be installed), over one command layer."""
+    from bot.commands import Commands  # noqa: PLC0415 (the channels' stack loads late)
+
+    commands = Commands.for_settings(advisor, settings)
+    slack_app = None
+    if slack:
+        from bot.slack.app import create_slack_app  # noqa: PLC0415
+
+        slack_app = create_slack_app(
+            settings, advisor, socket_mode=socket_mode, engine=engine, commands=commands
+        )
+    teams_bot = None
+    if teams:
+        from bot.teams.app import TeamsBot  # noqa: PLC0415 (the optional Teams SDK)
+
+        teams_bot = TeamsBot(settings, advisor, commands)
+    return Channels(slack=slack_app, teams=teams_bot)
 
 
 class TeamsNotInstalledError(RuntimeError):

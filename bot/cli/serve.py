@@ -12,7 +12,6 @@ import logging
 import os
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
-from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -20,8 +19,10 @@ import typer
 from bot.cli.support import database_url_or_default, fail, load_policy, open_service
 
 if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
     from sqlalchemy import Engine
 
+    from bot.bootstrap import Channels
     from bot.service import Advisor
     from bot.settings import Settings
     from bot.teams.app import TeamsBot
@@ -54,12 +55,48 @@ def serve_command(
 ) -> None:
     """Serve the Slack app, and Teams when it is set up. Settings come from the environment
     (see README, "Slack" and "Microsoft Teams")."""
+    settings, slack_on = _checked_settings(host=host, socket_mode=socket_mode)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    teams_on = _teams_on(settings)
+    policy = load_policy(settings.mlops_advisor_policy)
+    from bot.blocking import configure  # noqa: PLC0415
+    from bot.bootstrap import build_channels  # noqa: PLC0415
+
+    configure(settings)
+    with (
+        open_service(settings.database_url, policy, settings.database_timeouts) as advisor,
+        _oauth_engine(settings) as engine,
+    ):
+        channels = build_channels(
+            settings,
+            advisor,
+            slack=slack_on,
+            teams=teams_on,
+            socket_mode=socket_mode,
+            engine=engine,
+        )
+        if channels.teams is not None and channels.teams.insecure_local:
+            logger.warning(
+                "MLOPS_ADVISOR_TEAMS_INSECURE_LOCAL is set: Teams activities at /api/messages "
+                "are NOT AUTHENTICATED. For local development on %s only; never in production.",
+                host,
+            )
+        scheduler = None if no_scheduler else _digest_scheduler(settings, advisor, channels.teams)
+        if socket_mode:
+            assert channels.slack is not None  # --socket-mode is refused without Slack
+            _serve_socket_mode(settings, channels.slack, advisor, scheduler)
+        else:
+            _serve_http(settings, channels, advisor, scheduler, host=host, port=port)
+
+
+def _checked_settings(*, host: str, socket_mode: bool) -> tuple[Settings, bool]:
+    """The settings, checked for what `serve` will run; and whether Slack is served (unless
+    only Teams is set up). Exits with one line on anything that cannot work."""
     # Imported here: the Slack and web stack is for `serve` only, and `assess` starts faster.
     from bot.settings import Settings, SettingsError  # noqa: PLC0415
 
     try:
         settings = Settings()
-        # Slack is served unless only Teams is set up; its settings are checked as before.
         slack_on = settings.slack_configured or not settings.teams_enabled
         if slack_on:
             settings.checked(socket_mode=socket_mode)
@@ -81,62 +118,48 @@ def serve_command(
         # Bolt reads these itself and switches to file-based OAuth when they merely exist.
         empty = " and ".join(present_but_empty)
         raise fail(f"{empty} set but empty: unset it to serve one workspace")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    teams_app = _teams_module(settings)
-    policy = load_policy(settings.mlops_advisor_policy)
-    from bot.blocking import configure  # noqa: PLC0415
-
-    configure(settings)
-    timeouts = settings.database_timeouts
-    with (
-        open_service(settings.database_url, policy, timeouts) as advisor,
-        _oauth_engine(settings) as engine,
-    ):
-        from bot.slack.app import create_slack_app  # noqa: PLC0415
-
-        slack_app = (
-            create_slack_app(settings, advisor, socket_mode=socket_mode, engine=engine)
-            if slack_on
-            else None
-        )
-        teams = None if teams_app is None else teams_app.TeamsBot(settings, advisor)
-        if teams is not None and teams.insecure_local:
-            logger.warning(
-                "MLOPS_ADVISOR_TEAMS_INSECURE_LOCAL is set: Teams activities at /api/messages "
-                "are NOT AUTHENTICATED. For local development on %s only; never in production.",
-                host,
-            )
-        scheduler = None if no_scheduler else _digest_scheduler(settings, advisor, teams)
-        if socket_mode:
-            from slack_bolt.adapter.socket_mode.async_handler import (  # noqa: PLC0415
-                AsyncSocketModeHandler,
-            )
-
-            from bot.slack.routes import inbox_sweeper  # noqa: PLC0415
-
-            assert slack_app is not None and settings.slack_app_token is not None  # checked above
-            handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
-            serving = handler.start_async()  # type: ignore[no-untyped-call]
-            jobs = [job for job in (scheduler, inbox_sweeper(slack_app, advisor)) if job]
-            asyncio.run(_with_jobs(serving, jobs))
-            return
-        import uvicorn  # noqa: PLC0415
-
-        from bot.web import create_web_app  # noqa: PLC0415
-
-        # No access log: a line per Slack request costs ack latency and says little; errors and
-        # the listeners' own logging still go out.
-        uvicorn.run(
-            create_web_app(slack_app, advisor, scheduler=scheduler, teams=teams, settings=settings),
-            host=host,
-            port=port,
-            log_level="info",
-            access_log=False,
-        )
+    return settings, slack_on
 
 
-def _teams_module(settings: Settings) -> ModuleType | None:
-    """`bot.teams.app` when Teams is set up; None, said once, when it is off."""
+def _serve_socket_mode(
+    settings: Settings, slack_app: AsyncApp, advisor: Advisor, scheduler: Scheduler | None
+) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import (  # noqa: PLC0415
+        AsyncSocketModeHandler,
+    )
+
+    from bot.slack.routes import inbox_sweeper  # noqa: PLC0415
+
+    assert settings.slack_app_token is not None  # checked with the settings
+    handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
+    serving = handler.start_async()  # type: ignore[no-untyped-call]
+    jobs = [job for job in (scheduler, inbox_sweeper(slack_app, advisor)) if job]
+    asyncio.run(_with_jobs(serving, jobs))
+
+
+def _serve_http(
+    settings: Settings,
+    channels: Channels,
+    advisor: Advisor,
+    scheduler: Scheduler | None,
+    *,
+    host: str,
+    port: int,
+) -> None:
+    import uvicorn  # noqa: PLC0415
+
+    from bot.web import create_web_app  # noqa: PLC0415
+
+    app = create_web_app(
+        channels.slack, advisor, scheduler=scheduler, teams=channels.teams, settings=settings
+    )
+    # No access log: a line per Slack request costs ack latency and says little; errors and
+    # the listeners' own logging still go out.
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+def _teams_on(settings: Settings) -> bool:
+    """Whether Teams is served: set up, with its SDK installed; off is said once."""
     if not settings.teams_enabled:
         # Said without importing the Teams SDK, which takes seconds for nothing here.
         if not _teams_installed():
@@ -147,15 +170,13 @@ def _teams_module(settings: Settings) -> ModuleType | None:
                 "TEAMS_MANAGED_IDENTITY_CLIENT_ID) and TEAMS_TENANT_ID to serve it at "
                 "/api/messages"
             )
-        return None
-    try:
-        import bot.teams.app as teams_app  # noqa: PLC0415 (the optional Teams SDK)
-    except ImportError:
+        return False
+    if not _teams_installed():
         raise fail(
             "the TEAMS_ settings are set but the Teams SDK is not installed: "
             "pip install 'mlops-advisor[teams]'"
-        ) from None
-    return teams_app
+        )
+    return True
 
 
 def _teams_installed() -> bool:
