@@ -31,6 +31,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
@@ -78,5 +79,5 @@ teams-package: | $(BIN)/python
 	$(BIN)/python manifests/teams/package.py --output dist/mlops-advisor-teams.zip
 
 clean:
-	rm -rf .venv .venv-slack-only dist .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf .venv .venv-slack-only dist .mypy_cache .pytest_cache .ruff_cache .import_linter_cache .hypothesis
 	rm -rf $(TEAMS_CLIENT)/node_modules $(TEAMS_CLIENT)/screenshots
