@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 from typing import TYPE_CHECKING, Annotated
 
@@ -9,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from advisor import Ask, Cancelled, Question, Reprompt
+from advisor import Ask, Cancelled, Platform, Question, Reprompt
 from bot.cli.render import render_assessment
 from bot.cli.support import (
     DatabaseUrlOption,
@@ -71,6 +72,8 @@ def _interview(console: Console, advisor: Advisor, proposer: str) -> None:
         except (EOFError, KeyboardInterrupt):
             console.print("\nYour answers are saved. Run `mlops-advisor chat` to continue.")
             raise typer.Exit(0) from None
+        if _any_time_command(console, advisor, proposer, answer):
+            continue
         turn = advisor.answer(
             key,
             _choice_by_number(step.question, answer),
@@ -83,6 +86,39 @@ def _interview(console: Console, advisor: Advisor, proposer: str) -> None:
             console.print(f"Stored as use case #{turn.use_case.id}.")
     if isinstance(step, Cancelled):
         console.print("Cancelled. Nothing was stored.")
+
+
+def _any_time_command(console: Console, advisor: Advisor, proposer: str, typed: str) -> bool:
+    """Carry out `list` or `show ID` typed in the middle of the interview, as every channel
+    does (bot.commands); False for anything else, which is the answer."""
+    from bot.commands import Commands, Surface, Where, Who, parse  # noqa: PLC0415
+    from bot.commands import replies as said  # noqa: PLC0415
+    from bot.commands.model import ListMine, Show  # noqa: PLC0415
+    from bot.service import Place  # noqa: PLC0415
+
+    command = parse(typed, Surface.PRIVATE_CHAT, in_interview=True)
+    if not isinstance(command, ListMine | Show):
+        return False
+    who = Who(platform=Platform.CLI, user_id=proposer, name=proposer)
+    where = Where(place=Place(), interview_key=f"cli:{proposer}")
+    for reply in asyncio.run(Commands(advisor, {}).execute(command, who, where)):
+        match reply:
+            case said.UseCaseList(use_cases=()):
+                console.print("You have no checks yet.")
+            case said.UseCaseList():
+                for use_case in reply.use_cases:
+                    verdict = use_case.latest.assessment.tier.label if use_case.latest else "—"
+                    console.print(
+                        Text(f"#{use_case.id} {for_terminal(use_case.title)} · {verdict}")
+                    )
+            case said.Verdict(use_case=use_case) if use_case.latest is not None:
+                render_assessment(console, use_case.title, use_case.latest.assessment)
+            case said.NotYours():
+                console.print(f"You have no check #{reply.typed}.")
+            case _:
+                console.print("This check has no verdict yet.")
+    console.print("Your check goes on:", style="dim")
+    return True
 
 
 def _show(console: Console, step: Ask | Reprompt) -> None:

@@ -182,3 +182,27 @@ def test_end_of_input_keeps_the_answers(
     with open_advisor(database_url) as advisor:
         step = advisor.current("cli:tester")
     assert step.state.history == ("title",)
+
+
+def test_list_and_show_typed_mid_interview_are_commands_and_the_question_waits(
+    database_url: str, tmp_path: Path, terminals: list[Terminal]
+) -> None:
+    terminal = Terminal(database_url, tmp_path)
+    terminals.append(terminal)
+    terminal.wait_for(prompt("title"))
+    for answer, _ in TRANSCRIPT[:5]:
+        terminal.type(answer)
+    terminal.wait_for(prompt("annual_value"))
+    terminal.type("list")
+    terminal.wait_for("You have no checks yet.")
+    terminal.wait_for(prompt("annual_value"))
+    terminal.type("show 7")
+    terminal.wait_for("You have no check #7.")
+    terminal.wait_for(prompt("annual_value"))
+    for answer, _ in TRANSCRIPT[5:]:
+        terminal.type(answer)
+    terminal.wait_for("Stored as use case #1.")
+    assert terminal.process.wait(timeout=30) == 0
+    with open_advisor(database_url) as advisor:
+        [stored] = advisor.use_cases()
+    assert stored.proposal.annual_value_eur == 250_000
