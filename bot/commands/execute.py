@@ -24,7 +24,6 @@ from bot.commands.model import (
     Help,
     HomeTab,
     ListMine,
-    OnlyFiles,
     OpenForm,
     Press,
     Profile,
@@ -129,8 +128,6 @@ class Commands:
                 return [Progress(await self._answer(command, who, where))]
             case Press():
                 return await self._press(command, who, where)
-            case OnlyFiles():
-                return [FilesNotRead()]
             case ListMine():
                 mine = await call_service(
                     self._advisor.use_cases, proposer_id=who.user_id, limit=_LIST_LIMIT

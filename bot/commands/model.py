@@ -22,7 +22,6 @@ __all__ = [
     "Help",
     "HomeTab",
     "ListMine",
-    "OnlyFiles",
     "OpenForm",
     "Press",
     "Profile",
@@ -115,11 +114,6 @@ class Press:
 
 
 @dataclass(frozen=True, slots=True)
-class OnlyFiles:
-    """A reply that holds files and no words."""
-
-
-@dataclass(frozen=True, slots=True)
 class ListMine:
     """The person's own checks."""
 
@@ -206,7 +200,6 @@ Command = (
     | OpenForm
     | Answer
     | Press
-    | OnlyFiles
     | ListMine
     | Show
     | Delete
