@@ -197,7 +197,7 @@ def _who(activity: MessageActivity) -> Who:
 
     return Who(
         platform=Platform.TEAMS,
-        user_id=(user.aad_object_id or user.id).lower(),
+        user_id=_user_id(activity),
         name=user.name,
         profile=profile,
     )
@@ -214,9 +214,14 @@ def _where(activity: MessageActivity, conversation_id: str, *, private: bool = F
             in_channel=True,
             in_group_chat=kind == "groupChat",
         )
-    user = activity.from_
-    key = f"teams:{tenant}:{conversation_id}:{(user.aad_object_id or user.id).lower()}"
+    key = f"teams:{tenant}:{conversation_id}:{_user_id(activity)}"
     return Where(place=place, interview_key=key)
+
+
+def _user_id(activity: MessageActivity) -> str:
+    """The sender as the advisor knows them: their Entra object id, else their Teams id."""
+    user = activity.from_
+    return (user.aad_object_id or user.id).lower()
 
 
 def _words(activity: MessageActivity) -> str:
