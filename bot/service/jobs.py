@@ -117,13 +117,9 @@ class ScheduledWork:
     ) -> DigestClaim | None:
         """Take on posting a period's digest, committed; None when someone else holds or
         finished it. Raises SubscriptionGoneError if the subscription was deleted."""
-        try:
-            with self._sessions.begin() as session:
-                return claim_period(
-                    session, subscription_id, period_key, now, claimant, stale_after=stale_after
-                )
-        except IntegrityError:
-            raise SubscriptionGoneError(subscription_id) from None
+        return self._take_period(
+            claim_period, subscription_id, period_key, now, claimant, stale_after
+        )
 
     def skip_digest(
         self,
@@ -136,9 +132,24 @@ class ScheduledWork:
     ) -> DigestClaim | None:
         """Record, committed, that a period's digest is too late to post; None if it was already
         handled. Raises SubscriptionGoneError if the subscription was deleted."""
+        return self._take_period(
+            skip_period, subscription_id, period_key, now, claimant, stale_after
+        )
+
+    def _take_period(  # noqa: PLR0917 - the storage routine's own arguments, passed through
+        self,
+        take: Callable[..., DigestClaim | None],
+        subscription_id: int,
+        period_key: str,
+        now: datetime,
+        claimant: str,
+        stale_after: timedelta,
+    ) -> DigestClaim | None:
+        """Claim or skip a period with `take`, committed; a deleted subscription (its row gone
+        under the claim's foreign key) raises SubscriptionGoneError."""
         try:
             with self._sessions.begin() as session:
-                return skip_period(
+                return take(
                     session, subscription_id, period_key, now, claimant, stale_after=stale_after
                 )
         except IntegrityError:
