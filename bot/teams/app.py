@@ -221,7 +221,8 @@ def _where(activity: MessageActivity, conversation_id: str, *, private: bool = F
 def _user_id(activity: MessageActivity) -> str:
     """The sender as the advisor knows them: their Entra object id, else their Teams id."""
     user = activity.from_
-    return (user.aad_object_id or user.id).lower()
+    sender_id: str = user.aad_object_id or user.id
+    return sender_id.lower()
 
 
 def _words(activity: MessageActivity) -> str:
