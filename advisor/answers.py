@@ -13,6 +13,8 @@ from advisor.proposal import MAX_TEXT_LENGTH
 __all__ = [
     "ChoiceOption",
     "Invalid",
+    "Reading",
+    "ToConfirm",
     "means_nothing",
     "means_unknown",
     "parse_choice",
@@ -112,6 +114,31 @@ class Invalid:
     """An answer that could not be understood, with the reason in words for the proposer."""
 
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One way to read what a person typed: the value, and how it was reckoned, in their terms.
+
+    `how` is shown to the person ("€800,000 a year", "€200,000 licence plus 2 engineers at
+    €100,000 a year each"), so that a proposed value can be checked before it is recorded.
+    """
+
+    value: bool | int | float | str
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToConfirm:
+    """An answer read, but not surely enough to record it without asking.
+
+    One reading: "I read <how>. Right?"; two or more: "Which did you mean?". `hedged` says the
+    person called it a guess ("maybe", "hard to say"): the value, once confirmed, stays marked as
+    an uncertain estimate.
+    """
+
+    readings: tuple[Reading, ...]
+    hedged: bool = False
 
 
 class ChoiceOption(Protocol):

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from advisor.answers import (
     Invalid,
+    ToConfirm,
     parse_choice,
     parse_money,
     parse_number,
@@ -257,10 +258,10 @@ def _check_question(question: Question) -> None:
     if question.droppable and (question.branch_only or not question.skippable):
         raise ValueError(f"{where}: a droppable question must be skippable and on the main line")
     parsed = parse_answer(question, question.example)
-    if isinstance(parsed, Invalid):
-        raise ValueError(
-            f"{where}: its example {question.example!r} is not a valid answer ({parsed.reason})"
-        )
+    if isinstance(parsed, Invalid | ToConfirm):
+        # An example is shown as what a clear answer looks like: it must not need checking.
+        why = parsed.reason if isinstance(parsed, Invalid) else "it would need confirming"
+        raise ValueError(f"{where}: its example {question.example!r} is not a clear answer ({why})")
 
 
 def _check_branches(question: Question, by_id: Mapping[str, Question]) -> None:
@@ -417,8 +418,11 @@ def parse_catalogue(text: str) -> Catalogue:
     return Catalogue.from_data(data)
 
 
-def parse_answer(question: Question, answer: str) -> Answer | Invalid:
-    """The answer text as this question reads it, or Invalid with the reason."""
+def parse_answer(
+    question: Question, answer: str, policy: Policy = DEFAULT
+) -> Answer | Invalid | ToConfirm:
+    """The answer text as this question reads it; ToConfirm when it should be checked with the
+    person first; Invalid with the reason when nothing could be read."""
     match question.kind:
         case "text":
             return parse_text(answer)

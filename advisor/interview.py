@@ -7,7 +7,7 @@ from typing import Final, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from advisor.answers import Invalid, means_nothing, means_unknown
+from advisor.answers import Invalid, ToConfirm, means_nothing, means_unknown
 from advisor.assessment import Flag
 from advisor.catalogue import (
     FOLLOW_UP_PREFIX,
@@ -187,7 +187,9 @@ def _advance(catalogue: Catalogue, state: InterviewState, answer: str, policy: P
         )
     if command == "skip":
         return _skip(catalogue, state, question, policy)
-    parsed = parse_answer(question, answer)
+    parsed = parse_answer(question, answer, policy)
+    if isinstance(parsed, ToConfirm):
+        raise NotImplementedError  # the engine's confirmation step comes next
     if isinstance(parsed, Invalid):
         if means_unknown(answer):
             return _skip(catalogue, state, question, policy)
