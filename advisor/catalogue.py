@@ -20,8 +20,8 @@ from advisor.answers import (
     parse_yes_no,
 )
 from advisor.assessment import Flag
-from advisor.policy import DEFAULT, Policy
-from advisor.proposal import Proposal
+from advisor.policy import DEFAULT, TEXT_FIELDS, Policy
+from advisor.proposal import INTERVIEW_RECORD_FIELDS, Proposal
 
 __all__ = [
     "CATALOGUE",
@@ -182,6 +182,18 @@ class Catalogue(_Frozen):
                 return self.follow_up_question(Flag(flag), policy)
             return None
         return self._by_id.get(question_id)
+
+    def asked_by(self, field: str, policy: Policy = DEFAULT) -> str | None:
+        """The question whose answer a signal's words came from, for the verdict to say so
+        ("from the answer to *Where did the idea come from?*"); None for a free-text field,
+        which the verdict names as it is, and for a field no question asks."""
+        if field in TEXT_FIELDS:
+            return None
+        if field.startswith(FOLLOW_UP_PREFIX):
+            question = self.question(field, policy)
+        else:
+            question = next((q for q in self.questions if q.field == field), None)
+        return None if question is None else question.prompt
 
     def follow_up_question(self, flag: Flag, policy: Policy = DEFAULT) -> Question:
         """The follow-up for a flag as an ordinary, skippable text question filling the notes."""
@@ -345,7 +357,7 @@ def _check_paths(catalogue: Catalogue, main: list[Question]) -> None:
         paths = [path + tail for path in paths for tail in _expansions(catalogue, question)]
         if len(paths) > _MAX_PATHS:
             raise ValueError(f"question {question.id!r}: more than {_MAX_PATHS} paths")
-    required = set(Proposal.model_fields)
+    required = set(Proposal.model_fields) - set(INTERVIEW_RECORD_FIELDS)
     longest = 0
     for path in paths:
         asked: dict[str, str] = {}

@@ -35,8 +35,10 @@ def detect_in_text(
 
 
 def detect_text_signals(proposal: Proposal, policy: Policy) -> list[Signal]:
-    """Signals from every free-text field of a proposal, in field order."""
+    """Signals from every free-text field of a proposal, in field order, then from the words the
+    person typed for other answers (`Proposal.said`), each under the field it answered."""
     texts = [(field, text) for field in TEXT_FIELDS if (text := getattr(proposal, field))]
+    texts.extend(proposal.said.items())
     return _detect(texts, policy.matcher, proposal.ml_engineers, None) if texts else []
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from advisor.answers import Invalid, ToConfirm, means_nothing, means_unknown
+from advisor.answers import Invalid, ToConfirm, means_nothing, means_unknown, parse_yes_no
 from advisor.assessment import Flag
 from advisor.catalogue import (
     FOLLOW_UP_PREFIX,
     Answer,
     Catalogue,
+    Choice,
     Question,
     follow_up_flag_of,
     parse_answer,
@@ -26,12 +27,17 @@ __all__ = [
     "Cancelled",
     "Done",
     "InterviewState",
+    "Pending",
     "Position",
+    "Proposed",
     "Reprompt",
     "Step",
     "advance",
     "start",
 ]
+
+# An answer of at most this many words says no more than its value ("about 300", "yes we do").
+_CLEAR_ANSWER_WORDS: Final = 3
 
 _COMMANDS: Final = {
     "skip": "skip", "pass": "skip", "next": "skip", "skip it": "skip", "skip this": "skip",
@@ -46,11 +52,30 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Proposed(_Frozen):
+    """A value read from an answer, waiting for the person to confirm it, and how it was read."""
+
+    # Strict, so that a stored `true` stays a bool and 1.0 stays a float when the state loads.
+    value: StrictBool | StrictInt | StrictFloat | StrictStr
+    how: str
+
+
+class Pending(_Frozen):
+    """What the open question's last answer was read as, to be confirmed or corrected."""
+
+    readings: tuple[Proposed, ...] = Field(min_length=1)
+    hedged: bool = False
+    words: str
+
+
 class InterviewState(_Frozen):
     """Where an interview stands; adapters store it as JSON after every answer.
 
     `answers` holds the parsed answer of every question in `history` (None when skipped),
     follow-ups included; `current` is the question being asked, None once the interview is done.
+    `said` keeps, by question id, the words typed for answers whose value is not those words
+    (a choice, a number, yes/no), re-asked ones included; `typed` gathers them for the open
+    question until it is answered. `uncertain` names the fields the person called a guess.
     """
 
     answers: dict[str, Answer] = {}
@@ -64,6 +89,10 @@ class InterviewState(_Frozen):
     # again is asked at a new move, so a button posted with its first asking cannot answer it.
     # Defaults to 0 so that states stored before it existed still load.
     moves: int = Field(default=0, ge=0)
+    said: dict[str, str] = {}
+    typed: str = ""
+    pending: Pending | None = None
+    uncertain: tuple[str, ...] = ()
 
     @property
     def pending_follow_up(self) -> Flag | None:
@@ -182,14 +211,41 @@ def _advance(catalogue: Catalogue, state: InterviewState, answer: str, policy: P
     if question is None:
         return start(catalogue)
     if command == "help":
+        if state.pending is not None:
+            return _confirm(question, state.pending, state)
         return Reprompt(
             question=question, reason=question.help, example=question.example, state=state
         )
     if command == "skip":
         return _skip(catalogue, state, question, policy)
+    if state.pending is not None:
+        pending = state.pending
+        state = state.model_copy(update={"pending": None})
+        chosen = _chosen(pending, answer)
+        if chosen is False:
+            return Reprompt(
+                question=question,
+                reason="Then please type the answer as you mean it.",
+                example=question.example,
+                state=state,
+            )
+        if chosen is not None:
+            return _record(catalogue, state, question, chosen.value, policy, hedged=pending.hedged)
+        # Anything else is a new answer to the same question, read afresh.
+    return _read(catalogue, state, question, answer, policy)
+
+
+def _read(
+    catalogue: Catalogue, state: InterviewState, question: Question, answer: str, policy: Policy
+) -> Step:
     parsed = parse_answer(question, answer, policy)
+    if question.kind != "text" and not _is_clear(question, answer, parsed):
+        # Kept whatever becomes of the answer: re-asked or not, these words are the person's.
+        state = state.model_copy(update={"typed": _joined(state.typed, answer)})
     if isinstance(parsed, ToConfirm):
-        raise NotImplementedError  # the engine's confirmation step comes next
+        readings = tuple(Proposed(value=r.value, how=r.how) for r in parsed.readings)
+        pending = Pending(readings=readings, hedged=parsed.hedged, words=answer.strip())
+        return _confirm(question, pending, state.model_copy(update={"pending": pending}))
     if isinstance(parsed, Invalid):
         if means_unknown(answer):
             return _skip(catalogue, state, question, policy)
@@ -200,6 +256,68 @@ def _advance(catalogue: Catalogue, state: InterviewState, answer: str, policy: P
         # "nobody" as an owner or "not yet" as a plan is no answer: the field stays empty.
         return _skip(catalogue, state, question, policy)
     return _record(catalogue, state, question, parsed, policy)
+
+
+def _is_clear(question: Question, answer: str, parsed: Answer | Invalid | ToConfirm) -> bool:
+    """Whether the answer is no more than its value: a button's value, "200k", "yes", "2".
+
+    Such answers add nothing to keep beside the value; any longer sentence is kept as said.
+    """
+    if isinstance(parsed, Invalid | ToConfirm) or means_unknown(answer):
+        return means_unknown(answer)
+    return len(answer.split()) <= _CLEAR_ANSWER_WORDS
+
+
+def _chosen(pending: Pending, answer: str) -> Proposed | Literal[False] | None:
+    """The reading an answer picks (a button's value, its number, or yes to a single reading);
+    False for a plain no to a single reading; None when it is a new answer instead."""
+    text = " ".join(answer.lower().split()).strip(" .!")
+    for number, reading in enumerate(pending.readings, start=1):
+        if text in {_token(reading.value), str(number), reading.how.lower()}:
+            return reading
+    if len(pending.readings) == 1 and len(text.split()) <= _CLEAR_ANSWER_WORDS:
+        yes = parse_yes_no(text)
+        if isinstance(yes, bool):
+            return pending.readings[0] if yes else False
+    return None
+
+
+def _confirm(question: Question, pending: Pending, state: InterviewState) -> Reprompt:
+    """Ask the person to confirm what their answer was read as: the readings as buttons (or
+    numbered in a terminal), each pressing the value as if typed; typing anything else answers
+    the question afresh."""
+    readings = pending.readings
+    if len(readings) == 1:
+        reason = f"I read {readings[0].how}. Is that right? Press it, or type the right answer."
+        labels = [f"Yes: {readings[0].how}"]
+    else:
+        listed = "; ".join(reading.how for reading in readings)
+        reason = f"That could mean: {listed}. Which did you mean? Press one, or type your answer."
+        labels = [reading.how for reading in readings]
+    if pending.hedged:
+        reason += " You called it a guess, so the verdict will treat it as unproven."
+    choices = tuple(
+        Choice(value=_token(reading.value), label=label)
+        for reading, label in zip(readings, labels, strict=True)
+    )
+    # The same question (and so the same position) offering the readings instead of its own
+    # options: every channel already renders a question with choices as buttons.
+    offered = question.model_copy(update={"kind": "choice", "choices": choices, "branches": ()})
+    return Reprompt(question=offered, reason=reason, example=question.example, state=state)
+
+
+def _token(value: bool | int | float | str) -> str:
+    """A reading's value as the text a button sends and a person may type."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _joined(before: str, words: str) -> str:
+    text = "\n".join(part for part in (before, words.strip()) if part)
+    return text[-MAX_TEXT_LENGTH:]
 
 
 def _skip(catalogue: Catalogue, state: InterviewState, question: Question, policy: Policy) -> Step:
@@ -219,8 +337,16 @@ def _record(
     question: Question,
     value: Answer,
     policy: Policy,
+    *,
+    hedged: bool = False,
 ) -> Ask | Done:
     answers = {**state.answers, question.id: value}
+    said = {key: words for key, words in state.said.items() if key != question.id}
+    if state.typed:
+        said[question.id] = state.typed
+    uncertain = tuple(field for field in state.uncertain if field != question.field)
+    if hedged and value is not None:
+        uncertain += (question.field,)
     history = (*state.history, question.id)
     queue = list(state.follow_up_queue)
     followed_up = list(state.followed_up)
@@ -230,10 +356,16 @@ def _record(
         follow_up_answers[answered_flag] = value
     if question.answers_follow_up is not None and question.answers_follow_up not in followed_up:
         followed_up.append(question.answers_follow_up)
-    if question.kind == "text" and isinstance(value, str):
-        watched = [flag for flag in catalogue.follow_ups.flags if flag not in followed_up + queue]
+    words = value if question.kind == "text" and isinstance(value, str) else state.typed
+    if words:
+        # A branch that asks the follow-up's question in its own words (the vendor wording of
+        # the problem question) is about to come: the follow-up would ask it twice.
+        routed = [catalogue.question(t) for t in catalogue.branch_targets(question, value)]
+        answered_next = [q.answers_follow_up for q in routed if q is not None]
+        skipped = followed_up + queue + answered_next
+        watched = [flag for flag in catalogue.follow_ups.flags if flag not in skipped]
         if watched:
-            for signal in detect_in_text(value, question.field, policy, flags=watched):
+            for signal in detect_in_text(words, question.field, policy, flags=watched):
                 if signal.flag not in queue:
                     queue.append(signal.flag)
     after = InterviewState(
@@ -241,6 +373,8 @@ def _record(
         history=history,
         follow_up_answers=follow_up_answers,
         prompt_count=len(history),
+        said=said,
+        uncertain=uncertain,
     )
     while queue:
         flag = queue.pop(0)
@@ -307,35 +441,38 @@ def _back(catalogue: Catalogue, state: InterviewState, policy: Policy) -> Step:
     for question_id in state.history[:-1]:
         if not isinstance(step, Ask) or step.question.id != question_id:
             break
-        step = _record(catalogue, step.state, step.question, state.answers.get(question_id), policy)
+        # The words and the guesses go along with the answers they came with.
+        replayed = step.state.model_copy(update={"typed": state.said.get(question_id, "")})
+        question = step.question
+        hedged = question.field in state.uncertain
+        step = _record(
+            catalogue, replayed, question, state.answers.get(question_id), policy, hedged=hedged
+        )
     return step
 
 
 def _finish(catalogue: Catalogue, state: InterviewState) -> Done:
-    data: dict[str, Answer] = {}
+    data: dict[str, object] = {}
+    said: dict[str, str] = {}
+    followed_up = [flag.value for flag in state.follow_up_answers]
     for question_id in state.history:
-        if question_id.startswith(FOLLOW_UP_PREFIX):
-            continue
         question = catalogue.question(question_id)
+        if question is None or question_id.startswith(FOLLOW_UP_PREFIX):
+            continue
         value = state.answers.get(question_id)
-        if question is not None and value is not None:
+        if value is not None:
             data[question.field] = value
-    lines = [
-        f"Follow-up on {flag.value}: {answer}" for flag, answer in state.follow_up_answers.items()
-    ]
-    if lines:
-        notes = data.get("notes")
-        data["notes"] = _within_limit([notes, *lines] if isinstance(notes, str) else lines)
+            if question.answers_follow_up is not None:
+                followed_up.append(question.answers_follow_up.value)
+        if question_id in state.said:
+            said[question.field] = state.said[question_id]
+    # Follow-up answers are kept under their flag, in the person's words only: a label of ours
+    # in the notes would be read (and quoted) as theirs.
+    for flag, answer in state.follow_up_answers.items():
+        said[f"{FOLLOW_UP_PREFIX}{flag.value}"] = answer[:MAX_TEXT_LENGTH]
+    data.update(said=said, uncertain=state.uncertain, followed_up=tuple(dict.fromkeys(followed_up)))
     return Done(
         proposal=Proposal.model_validate(data),
         state=state.model_copy(update={"current": None, "prompt_count": len(state.history)}),
         follow_ups={flag.value: answer for flag, answer in state.follow_up_answers.items()},
     )
-
-
-def _within_limit(parts: list[str]) -> str:
-    text = "\n".join(parts)
-    if len(text) <= MAX_TEXT_LENGTH:
-        return text
-    # The full follow-up answers stay in Done.follow_ups; the notes carry as much as fits.
-    return text[: MAX_TEXT_LENGTH - 1].rstrip() + "\u2026"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from enum import StrEnum
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 __all__ = [
+    "INTERVIEW_RECORD_FIELDS",
     "MAX_TEXT_LENGTH",
     "Origin",
     "PilotStatus",
@@ -57,6 +60,11 @@ class PilotStatus(StrEnum):
     PRODUCTION = "production"
 
 
+# What the interview keeps beside the answers' values; no question asks for these.
+INTERVIEW_RECORD_FIELDS: Final = ("said", "uncertain", "followed_up")
+# A key of `said`: a proposal field, or `follow_up.<flag>` for the answer to a follow-up question.
+_SAID_KEY: Final = re.compile(r"^(?:follow_up\.)?[a-z][a-z_]*$")
+
 _ENUM_FIELDS: Final[dict[str, type[StrEnum]]] = {
     "origin": Origin,
     "retraining": Retraining,
@@ -88,6 +96,34 @@ class Proposal(BaseModel):
     pilot_status: PilotStatus = PilotStatus.NONE
     operating_plan: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
     notes: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
+    # The words a person typed where the value recorded is not those words (a choice, a number,
+    # yes/no) or where no field holds them (a follow-up answer), keyed by field or
+    # `follow_up.<flag>`: the detectors read them, and the verdict quotes them.
+    said: dict[str, str] = {}
+    # Fields whose value the person called a guess ("maybe 800k? hard to say").
+    uncertain: tuple[str, ...] = ()
+    # Flags whose follow-up question the interview asked and the person answered.
+    followed_up: tuple[str, ...] = ()
+
+    @field_validator("said", "uncertain", "followed_up", mode="before")
+    @classmethod
+    def _json_cell(cls, value: object, info: ValidationInfo) -> object:
+        # A CSV cell carries these as JSON (the export writes them so); an empty cell is none.
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip() else None
+        if value is None:
+            return {} if info.field_name == "said" else ()
+        return value
+
+    @field_validator("said")
+    @classmethod
+    def _said_keys_and_lengths(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, text in value.items():
+            if not _SAID_KEY.match(key):
+                raise ValueError(f"{key!r} is not a field or follow_up.<flag>")
+            if len(text) > MAX_TEXT_LENGTH:
+                raise ValueError(f"the words for {key!r} are longer than {MAX_TEXT_LENGTH}")
+        return {key: text.strip() for key, text in value.items() if text.strip()}
 
     @field_validator("problem", "business_owner", "kpi", "operating_plan", "notes", mode="before")
     @classmethod

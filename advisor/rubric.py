@@ -92,6 +92,7 @@ def assess(proposal: Proposal, policy: Policy = DEFAULT) -> Assessment:
     tier = decisions[-1].tier
     reasons = [Reason(rule=j.rule, text=j.text) for j in (business, need, readiness)]
     reasons.extend(Reason(rule=d.rule, text=d.text) for d in decisions)
+    reasons.extend(_guesses(proposal))
 
     flags = list(dict.fromkeys(signal.flag for signal in signals))
     texts = policy.texts
@@ -108,8 +109,27 @@ def assess(proposal: Proposal, policy: Policy = DEFAULT) -> Assessment:
         signals=tuple(signals),
         reasons=tuple(reasons),
         next_steps=tuple(dict.fromkeys(next_steps)),
-        follow_up_questions=tuple(texts.follow_up[flag] for flag in flags),
+        # A question the interview already asked and the person answered is not asked again.
+        follow_up_questions=tuple(
+            texts.follow_up[flag] for flag in flags if flag.value not in proposal.followed_up
+        ),
     )
+
+
+_GUESSED: Final = {
+    "annual_value_eur": "The yearly value is the proposer's own guess: it is unproven until it"
+    " is measured.",
+    "annual_cost_eur": "The yearly cost is the proposer's own guess: budget for more.",
+}
+
+
+def _guesses(proposal: Proposal) -> list[Reason]:
+    """What the verdict must say about figures the person called guesses when giving them."""
+    return [
+        Reason(rule=f"estimate.{field}", text=text)
+        for field, text in _GUESSED.items()
+        if field in proposal.uncertain
+    ]
 
 
 def _value_cost_ratio(proposal: Proposal) -> float | None:

@@ -335,6 +335,9 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict | list):
+        # What the interview kept (the words typed, the guessed fields) goes in as JSON.
+        return json.dumps(value, ensure_ascii=False) if value else ""
     return str(value)
 
 

@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from advisor import Assessment, Tier
+from advisor import CATALOGUE, Assessment, Tier
 from bot.neutralise import for_terminal
 
 __all__ = ["render_assessment"]
@@ -45,7 +45,7 @@ def render_assessment(console: Console, title: str, assessment: Assessment) -> N
         for signal in assessment.signals:
             flags.add_row(
                 Text(signal.flag.value, style="yellow"),
-                signal.field,
+                _source(signal.field),
                 Text(f"\u201c{for_terminal(signal.evidence)}\u201d"),
             )
         parts.append(flags)
@@ -66,3 +66,9 @@ def _numbered(heading: str, lines: tuple[str, ...], *, numbered: bool) -> Group:
     for number, line in enumerate(lines, start=1):
         items.add_row(f"{number}." if numbered else "-", line)
     return Group(Text(heading, style="bold"), items)
+
+
+def _source(field: str) -> str:
+    """A free-text field by name; other words by the question they answered."""
+    asked = CATALOGUE.asked_by(field)
+    return field if asked is None else f"answer to \u201c{asked}\u201d"

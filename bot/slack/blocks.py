@@ -25,7 +25,16 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.metadata import Metadata
 from slack_sdk.models.views import View
 
-from advisor import Assessment, PortfolioSummary, Position, Question, Tier, UseCase
+from advisor import (
+    CATALOGUE,
+    Assessment,
+    PortfolioSummary,
+    Position,
+    Question,
+    Signal,
+    Tier,
+    UseCase,
+)
 from bot.neutralise import TRUNCATED, clip, for_slack, typed_line
 
 __all__ = [
@@ -189,8 +198,7 @@ def verdict_blocks(
         signals = assessment.signals
         shown = signals if len(signals) <= room else signals[: room - 1]
         for signal in shown:
-            field = clip(for_slack(signal.field), 100)
-            label = f"*:triangular_flag_on_post: {signal.flag.value}* · from `{field}`\n"
+            label = f"*:triangular_flag_on_post: {signal.flag.value}* · from {_source(signal)}\n"
             evidence = clip(
                 _one_line(for_slack(signal.evidence)), SECTION_TEXT_MAX - len(label) - 2
             )
@@ -469,6 +477,15 @@ def _answer_button(index: int, label: str, value: str, at: Position | None) -> B
         action_id=f"{ANSWER_ACTION_PREFIX}:{index}{bound}",
         value=value if len(value) <= BUTTON_VALUE_MAX else str(index),
     )
+
+
+def _source(signal: Signal) -> str:
+    """Where a signal's words came from: a free-text field by name, other words by the
+    question they answered (the policy's own text, so not neutralised)."""
+    asked = CATALOGUE.asked_by(signal.field)
+    if asked is None:
+        return f"`{clip(for_slack(signal.field), 100)}`"
+    return f"the answer to _{clip(asked, 150)}_"
 
 
 def _section(text: str) -> SectionBlock:

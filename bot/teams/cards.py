@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from advisor import Assessment, PilotStatus, Position, Question, UseCase
+from advisor import CATALOGUE, Assessment, PilotStatus, Position, Question, Signal, UseCase
 from bot.neutralise import clip, for_teams, typed_line
 
 __all__ = [
@@ -57,6 +57,15 @@ _SIGNALS_MAX: Final = 25
 def typed(text: str, limit: int, empty: str = "(untitled)") -> str:
     """A person's words on one line, neutralised for Teams and clipped."""
     return typed_line(text, limit, for_teams, empty)
+
+
+def _source(signal: Signal) -> str:
+    """Where a signal's words came from: a free-text field by name, other words by the
+    question they answered (the policy's own text)."""
+    asked = CATALOGUE.asked_by(signal.field)
+    if asked is None:
+        return typed(signal.field, 100)
+    return f"the answer to *{clip(for_teams(asked), 150)}*"
 
 
 def _card(
@@ -163,7 +172,7 @@ def verdict_card(
         shown = signals[:_SIGNALS_MAX]
         items = [
             _text(
-                f"🚩 **{signal.flag.value}** · from {typed(signal.field, 100)}: "
+                f"🚩 **{signal.flag.value}** · from {_source(signal)}: "
                 f"\u201c{typed(signal.evidence, _EVIDENCE_MAX, empty='')}\u201d"
             )
             for signal in shown

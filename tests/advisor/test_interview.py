@@ -108,7 +108,11 @@ def test_a_hype_answer_brings_its_follow_up_and_the_answer_is_kept() -> None:
     assert proposal.operating_plan is not None
     follow_up = "Agents sort 1,200 tickets a week by hand; customers wait two days"
     assert done.follow_ups == {"fomo": follow_up}
-    assert proposal.notes == f"Budget is approved for one year\nFollow-up on fomo: {follow_up}"
+    # The follow-up answer is kept under its flag in the person's words, never in the notes
+    # under a label of ours (which the detectors would read as theirs).
+    assert proposal.notes == "Budget is approved for one year"
+    assert proposal.said["follow_up.fomo"] == follow_up
+    assert "fomo" in proposal.followed_up
     assert done.state.prompt_count == 19
     assert done.state.followed_up == (Flag.FOMO,)
     assessment = assess(proposal)
@@ -175,7 +179,9 @@ def test_a_vendor_pitch_asks_for_the_problem_before_the_vendor_and_is_not_asked_
     # The vendor wording of the problem question was the vendor follow-up already.
     assert done.follow_ups == {"techno_push": "Clerks lose two days a month to matching"}
     assert done.state.followed_up == (Flag.VENDOR_PUSH, Flag.TECHNO_PUSH)
-    assert proposal.notes == "Follow-up on techno_push: Clerks lose two days a month to matching"
+    assert proposal.notes is None
+    assert proposal.said["follow_up.techno_push"] == "Clerks lose two days a month to matching"
+    assert set(proposal.followed_up) == {"vendor_push", "techno_push"}
     assessment = assess(proposal)
     assert Flag.VENDOR_PUSH in assessment.flags
     assert assessment.tier is not Tier.FULL_MLOPS
@@ -298,9 +304,9 @@ def test_back_undoes_answers_across_branches_and_follow_ups() -> None:
 
 def test_back_from_a_finished_interview_reopens_the_last_question() -> None:
     steps = verify_dialog([*HYPE_INTERVIEW, ("back", "notes"), ("Nothing more", "done")])
-    notes = _done(steps).proposal.notes
-    assert notes is not None
-    assert notes.startswith("Nothing more\nFollow-up on fomo: ")
+    proposal = _done(steps).proposal
+    assert proposal.notes == "Nothing more"
+    assert "follow_up.fomo" in proposal.said
 
 
 def test_cancel_and_restart_work_at_any_step() -> None:
@@ -354,8 +360,12 @@ def test_three_follow_ups_fit_in_twenty_prompts_and_the_notes_question_gives_way
     assert max(step.state.prompt_count for step in steps) == 20
     assert "notes" not in done.state.history
     assert list(done.follow_ups) == ["fomo", "vendor_push", "techno_push"]
-    assert done.proposal.notes is not None
-    assert done.proposal.notes.count("Follow-up on ") == 3
+    assert done.proposal.notes is None
+    assert {key for key in done.proposal.said if key.startswith("follow_up.")} == {
+        "follow_up.fomo",
+        "follow_up.vendor_push",
+        "follow_up.techno_push",
+    }
     assess(done.proposal)
 
 
@@ -381,7 +391,7 @@ def test_negated_hype_brings_no_follow_up() -> None:
     )
 
 
-def test_notes_keep_the_follow_ups_within_the_length_limit() -> None:
+def test_a_follow_up_answer_does_not_lengthen_full_notes() -> None:
     plain = [
         (answer, expected) for answer, expected in HYPE_INTERVIEW if expected != "follow_up.fomo"
     ]
@@ -392,9 +402,8 @@ def test_notes_keep_the_follow_ups_within_the_length_limit() -> None:
     )
     done = _done(steps)
     assert done.follow_ups == {"fomo": "Ticket backlog doubles in winter"}
-    assert done.proposal.notes is not None
-    assert len(done.proposal.notes) == MAX_TEXT_LENGTH
-    assert done.proposal.notes.endswith("\u2026")
+    assert done.proposal.notes == long_notes
+    assert done.proposal.said["follow_up.fomo"] == "Ticket backlog doubles in winter"
     assert done.state.prompt_count == 19
 
 
@@ -413,7 +422,7 @@ def test_skipping_everything_leaves_fields_empty_and_is_assessed() -> None:
         "retraining": Retraining.UNKNOWN, "models": 1, "serving": Serving.UNKNOWN,
         "ml_engineers": None, "data_scientists": None, "security_gaps": None,
         "data_access": None, "pilot_status": PilotStatus.NONE, "operating_plan": None,
-        "notes": None,
+        "notes": None, "said": {}, "uncertain": (), "followed_up": (),
     }  # fmt: skip
     assert done.state.prompt_count == 18
     assert assess(proposal).tier is Tier.NO_BUSINESS_CASE
