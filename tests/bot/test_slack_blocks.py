@@ -210,7 +210,9 @@ def test_verdict_shows_tier_scores_flags_setup_and_steps(assessment: Assessment)
         assert question in text
     for signal in assessment.signals:
         assert f"\u201c{for_slack(signal.evidence)}\u201d" in text
-        assert f"from `{signal.field}`" in text
+        asked = CATALOGUE.asked_by(signal.field)
+        # Free-text fields are named; other words by the question they answered.
+        assert (f"from the answer to _{asked}_" if asked else f"from `{signal.field}`") in text
         assert signal.flag.value in text
     assert "/mlops-check show 7" in text
 

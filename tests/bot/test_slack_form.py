@@ -268,7 +268,7 @@ def test_a_follow_up_comes_on_a_page_of_its_own_and_branches_still_apply(
     server.slack.wait_for("chat.update", 1)
     [stored] = server.advisor.use_cases()
     assert stored.title == hype
-    assert stored.proposal.notes and "Customers wait 3 days" in stored.proposal.notes
+    assert stored.proposal.said["follow_up.fomo"] == "Customers wait 3 days for a quote."
 
 
 def test_injected_mentions_in_the_form_never_fire(start_server: Callable[[], Server]) -> None:
