@@ -560,7 +560,13 @@ _ADDING: Final = re.compile(
     r"\+|\b(?:plus|and|also|on top|as well|besides|additionally|in addition|excluding|"
     r"not counting|not including|with)\b"
 )
-_ME: Final = re.compile(r"\b(?:me|myself)\b|^(?:just |only |probably |maybe )?i\b")
+# "Me", or "I" alone ("I do", "just I"), but not "I guess 3", which gives a number.
+_ME: Final = re.compile(r"\b(?:me|myself)\b|^(?:just |only )?i(?:'ll| do| will| can| am)?$")
+# A group of unknown size: "me and my team" cannot be counted.
+_GROUPS: Final = frozenset(
+    {"team", "teams", "group", "squad", "department", "colleagues", "people", "folks", "guys",
+     "others", "everyone", "lot", "crew", "staff", "unit"}
+)  # fmt: skip
 _PEOPLE_SEPARATOR: Final = re.compile(r",|&|\+|\b(?:and|plus|with|as well as)\b")
 _NOTHING_COUNT: Final = frozenset(
     {"nope", "nah", "nobody", "none", "no one", "no-one", "noone", "zero", "nil", "not one",
@@ -818,7 +824,7 @@ def _count_people(said: str) -> int | Invalid:
         found = _scan(part)
         if not isinstance(found, Invalid) and len(found[0]) == 1 and not found[0][0].zero_word:
             count += int(found[0][0].value)
-        elif any(word.endswith("s") and word not in {"boss", "analysis"} for word in words[-1:]):
+        elif _GROUPS.intersection(words) or (words[-1].endswith("s") and words[-1] != "boss"):
             return Invalid("How many people is that, you included? Please give a number.")
         else:
             count += 1
