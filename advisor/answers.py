@@ -37,6 +37,7 @@ _TYPOGRAPHY: Final = str.maketrans(
 )
 _DIGIT_TOKEN: Final = re.compile(r"\d+(?:[.,' ]\d+)*|[a-z]+(?:'[a-z]+)?|[-+%]")
 _WORD: Final = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_NAMED_NUMBER: Final = re.compile(r"\b(?!(?:eur|euros?|usd|gbp|chf)\d)[a-z]+\d\w*")
 
 _UNITS: Final = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -220,6 +221,8 @@ def _tokens(text: str) -> list[str] | Invalid:
     text = text.replace("no one", "noone").replace("no-one", "noone")
     text = text.replace("~", " about ").replace("\u20ac", " eur ").replace("$", " usd ")
     text = text.replace("\u00a3", " gbp ").replace("/", " per ")
+    # A number glued behind letters is part of a name ("S1", "GPT4", "U0BADGUY"), not an amount.
+    text = _NAMED_NUMBER.sub(" ", text)
     # "twenty-five" is one number, while "200-300" is a range.
     text = re.sub(r"([a-z])-(?=[a-z])", r"\1 ", text)
     text = re.sub(r"(\d)([a-z])", r"\1 \2", text)

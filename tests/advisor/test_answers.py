@@ -671,3 +671,9 @@ def test_parse_answer_never_raises(text: str) -> None:
     for question in CATALOGUE.questions:
         result = parse_answer(question, text)
         assert isinstance(result, Invalid | ToConfirm | str | int | float | bool)
+
+
+@pytest.mark.parametrize(("text", "euros"), [("GPT4 would cost 50k", 50_000), ("EUR200k", 200_000)])
+def test_numbers_inside_names_are_not_amounts(text: str, euros: float) -> None:
+    assert _read("annual_cost", text) == euros
+    assert isinstance(_read("annual_value", "lots of money <@U0BADGUY> <!subteam^S1>"), Invalid)
