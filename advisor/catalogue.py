@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from importlib.resources import files
@@ -13,15 +14,17 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from advisor.answers import (
     Invalid,
     ToConfirm,
-    parse_choice,
-    parse_money,
-    parse_number,
     parse_text,
-    parse_yes_no,
+    read_choice,
+    read_count,
+    read_money,
+    read_yes_no,
 )
 from advisor.assessment import Flag
+from advisor.detectors import detect_in_text
 from advisor.policy import DEFAULT, TEXT_FIELDS, Policy
-from advisor.proposal import INTERVIEW_RECORD_FIELDS, Proposal
+from advisor.policy.patterns import compile_at
+from advisor.proposal import INTERVIEW_RECORD_FIELDS, MAX_TEXT_LENGTH, Proposal
 
 __all__ = [
     "CATALOGUE",
@@ -56,12 +59,38 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _compile_cues(key: str, patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Cue phrases in the policy's pattern syntax, as one regex over lower-cased answers."""
+    if not patterns:
+        return None
+    sources = [
+        compile_at(f"{key}.{index}", pattern, DEFAULT.terms)
+        for index, pattern in enumerate(patterns)
+    ]
+    return re.compile("|".join(sources), re.IGNORECASE)
+
+
 class Choice(_Frozen):
-    """An option of a choice question: the value stored, the label shown, the words meaning it."""
+    """An option of a choice question: the value stored, the label shown, the words meaning it,
+    and how a sentence shows it is meant (`read_as` detector flags or rules, `read_when` cues)."""
 
     value: str = Field(min_length=1)
     label: str = Field(min_length=1)
     synonyms: tuple[str, ...] = ()
+    read_as: tuple[str, ...] = ()
+    read_when: tuple[str, ...] = ()
+
+    _cue: re.Pattern[str] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _compile(self) -> Choice:
+        self._cue = _compile_cues(f"choice {self.value!r}: read_when", self.read_when)
+        return self
+
+    @property
+    def cue(self) -> re.Pattern[str] | None:
+        """The `read_when` phrases compiled, or None without any."""
+        return self._cue
 
 
 class Branch(_Frozen):
@@ -86,7 +115,31 @@ class Question(_Frozen):
     branch_only: bool = False
     droppable: bool = False
     per_week: bool = False
+    counts_people: bool = False
+    people_cost: bool = False
+    yes_as: tuple[str, ...] = ()
+    yes_when: tuple[str, ...] = ()
+    no_when: tuple[str, ...] = ()
     answers_follow_up: Flag | None = None
+
+    _yes_cue: re.Pattern[str] | None = PrivateAttr(default=None)
+    _no_cue: re.Pattern[str] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _compile(self) -> Question:
+        self._yes_cue = _compile_cues("yes_when", self.yes_when)
+        self._no_cue = _compile_cues("no_when", self.no_when)
+        return self
+
+    @property
+    def yes_cue(self) -> re.Pattern[str] | None:
+        """The `yes_when` phrases compiled, or None without any."""
+        return self._yes_cue
+
+    @property
+    def no_cue(self) -> re.Pattern[str] | None:
+        """The `no_when` phrases compiled, or None without any."""
+        return self._no_cue
 
     @property
     def options(self) -> list[tuple[str, str]]:
@@ -263,8 +316,19 @@ def _check_question(question: Question) -> None:
                     f"{where}: choice {value!r} is not a value of {question.field!r};"
                     f" allowed: {', '.join(sorted(allowed))}"
                 )
+        for choice in question.choices:
+            _check_detector_refs(f"{where}: choice {choice.value!r}: read_as", choice.read_as)
     elif question.choices:
         raise ValueError(f"{where}: only choice questions have choices")
+    if question.kind != "yes_no" and (question.yes_as or question.yes_when or question.no_when):
+        raise ValueError(f"{where}: yes_as, yes_when and no_when only apply to yes/no questions")
+    _check_detector_refs(f"{where}: yes_as", question.yes_as)
+    if question.counts_people and (
+        question.kind != "number" or not _field_kinds(question.field)[2]
+    ):
+        raise ValueError(f"{where}: counts_people only applies to whole-number questions")
+    if question.people_cost and question.kind != "money":
+        raise ValueError(f"{where}: people_cost only applies to money questions")
     if question.per_week and question.kind != "number":
         raise ValueError(f"{where}: per_week only applies to number questions")
     if question.droppable and (question.branch_only or not question.skippable):
@@ -274,6 +338,25 @@ def _check_question(question: Question) -> None:
         # An example is shown as what a clear answer looks like: it must not need checking.
         why = parsed.reason if isinstance(parsed, Invalid) else "it would need confirming"
         raise ValueError(f"{where}: its example {question.example!r} is not a clear answer ({why})")
+
+
+def _detector_refs(policy: Policy) -> frozenset[str]:
+    rules = {
+        f"{flag.value}.{family.id}"
+        for flag, families in policy.detectors.items()
+        for family in families
+    }
+    return frozenset(rules | {flag.value for flag in policy.detectors})
+
+
+def _check_detector_refs(where: str, refs: tuple[str, ...]) -> None:
+    # Checked against the bundled policy: under a deployment's policy, a dropped rule reads nothing.
+    known = _detector_refs(DEFAULT)
+    for ref in refs:
+        if ref not in known:
+            raise ValueError(
+                f"{where}: {ref!r} is no detector flag or rule (flag, or flag.family id)"
+            )
 
 
 def _check_branches(question: Question, by_id: Mapping[str, Question]) -> None:
@@ -439,17 +522,40 @@ def parse_answer(
         case "text":
             return parse_text(answer)
         case "money":
-            return parse_money(answer)
+            cost = policy.costs.engineer_per_year_eur if question.people_cost else None
+            return read_money(answer, person_year_eur=cost)
         case "yes_no":
-            return parse_yes_no(answer)
+            yes = _signals(answer, question.yes_as, policy)
+            return read_yes_no(
+                answer,
+                yes_cue=question.yes_cue,
+                no_cue=question.no_cue,
+                detected_yes=[evidence for _, evidence in yes],
+            )
         case "choice":
-            return parse_choice(answer.strip(), question.choices)
+            refs = tuple(ref for choice in question.choices for ref in choice.read_as)
+            return read_choice(answer.strip(), question.choices, _signals(answer, refs, policy))
         case _:
             whole = question.field in Proposal.model_fields and _field_kinds(question.field)[2]
-            number = parse_number(answer, per_week=question.per_week, whole=whole)
-            if isinstance(number, Invalid) or not whole:
+            number = read_count(
+                answer,
+                per_week=question.per_week,
+                whole=whole,
+                counts_people=question.counts_people,
+            )
+            if isinstance(number, Invalid | ToConfirm) or not whole:
                 return number
             return int(number)
+
+
+def _signals(answer: str, refs: tuple[str, ...], policy: Policy) -> list[tuple[str, str]]:
+    """The detectors' findings in an answer as (rule, quoted words), for the flags referred to."""
+    if not refs or not answer.strip():
+        return []
+    flags = {Flag(ref.split(".", 1)[0]) for ref in refs}
+    # Read as a problem statement: the field whose families apply to any free text.
+    signals = detect_in_text(answer[:MAX_TEXT_LENGTH], "problem", policy, flags=flags)
+    return [(signal.rule, signal.evidence) for signal in signals]
 
 
 CATALOGUE: Final[Catalogue] = Catalogue.load()

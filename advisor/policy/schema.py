@@ -13,6 +13,7 @@ from advisor.proposal import Origin, Retraining, Serving
 __all__ = [
     "TEXT_FIELDS",
     "BusinessCaseWeights",
+    "Costs",
     "Family",
     "FollowUpPolicy",
     "NeedWeights",
@@ -124,6 +125,13 @@ class TierThresholds(_Strict):
     caps: dict[Flag, Tier] = {}
 
 
+class Costs(_Strict):
+    """Yearly costs the advisor reckons with when an answer names people instead of an amount."""
+
+    # "200k licence plus 2 engineers" is also read as 200k + 2 x this, a loaded yearly cost.
+    engineer_per_year_eur: float = Field(default=100_000, gt=0, allow_inf_nan=False)
+
+
 class FollowUpPolicy(_Strict):
     """When the bot follows up on a verdict in the use case's thread, and what it asks."""
 
@@ -178,6 +186,7 @@ class Policy(_Strict):
     tiers: TierThresholds
     texts: Texts
     follow_ups: FollowUpPolicy = FollowUpPolicy()
+    costs: Costs = Costs()
 
     _matcher: Matcher = PrivateAttr()
     _placeholder_answers: frozenset[str] = PrivateAttr()

@@ -104,6 +104,13 @@ def _branch_to_main_line(data: dict[str, Any]) -> None:
     _q(data, "origin")["branches"][0]["ask"] = ["kpi"]
 
 
+def _choice(question_id: str, value: str, **values: Any) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        next(c for c in _q(data, question_id)["choices"] if c["value"] == value).update(values)
+
+    return change
+
+
 @pytest.mark.parametrize(
     ("break_it", "message"),
     [
@@ -132,6 +139,27 @@ def _branch_to_main_line(data: dict[str, Any]) -> None:
         (_set("title", colour="red"), "question 'title': colour: unknown key"),
         (_set("title", kind="date"), "question 'title': kind:"),
         (_no_example_for_a_flag, "follow_ups: flag 'techno_push' has no example answer"),
+        (
+            _choice("origin", "vendor_pitch", read_as=["vendor_push.nope"]),
+            "choice 'vendor_pitch': read_as: 'vendor_push.nope' is no detector flag or rule",
+        ),
+        (_choice("origin", "vendor_pitch", read_as=["salesy"]), "'salesy' is no detector flag"),
+        (
+            _choice("serving", "batch", read_when=["(nightly"]),
+            "choice 'batch': read_when.0: '(nightly' is not a valid pattern",
+        ),
+        (_choice("serving", "batch", read_when=["{nightlies}"]), "unknown term {nightlies}"),
+        (_set("security_gaps", yes_when=["open (findings"]), "yes_when.0: 'open (findings'"),
+        (_set("origin", yes_when=["yes"]), "question 'origin': yes_as, yes_when and no_when only"),
+        (
+            _set("security_gaps", yes_as=["security"]),
+            "question 'security_gaps': yes_as: 'security'",
+        ),
+        (_set("annual_value", counts_people=True), "counts_people only applies to whole-number"),
+        (_set("new_data", counts_people=True), "counts_people only applies to whole-number"),
+        (_set("models", people_cost=True), "question 'models': people_cost only applies to money"),
+        # An example is what a clear answer looks like: a guess to confirm is no example.
+        (_set("annual_value", example="maybe 800k?"), "is not a clear answer (it would need"),
     ],
 )
 def test_a_broken_catalogue_names_the_question_and_the_problem(break_it: Any, message: str) -> None:
@@ -140,6 +168,18 @@ def test_a_broken_catalogue_names_the_question_and_the_problem(break_it: Any, me
     with pytest.raises(CatalogueError, match="invalid catalogue") as raised:
         Catalogue.from_data(data)
     assert message in str(raised.value)
+
+
+def test_the_bundled_cues_refer_to_the_policy_and_compile() -> None:
+    origin = CATALOGUE.question("origin")
+    assert origin is not None
+    vendor = next(choice for choice in origin.choices if choice.value == "vendor_pitch")
+    assert vendor.read_as == ("vendor_push",)
+    assert vendor.cue is not None and vendor.cue.search("a consultant pitched it")
+    security = CATALOGUE.question("security_gaps")
+    assert security is not None and security.yes_as == ("security_first",)
+    assert security.yes_cue is not None and security.no_cue is not None
+    assert CATALOGUE.question("annual_cost").people_cost  # type: ignore[union-attr]
 
 
 def test_the_prompt_budget_is_checked() -> None:
