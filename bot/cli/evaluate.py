@@ -125,11 +125,11 @@ def _ratio(value: float | None) -> str:
 
 
 def _print_report(console: Console, path: Path, report: EvaluationReport) -> None:
-    console.print(f"{for_terminal(str(path))}: {report.cases} proposals", markup=False)
-    console.print(
+    # Plain lines, never wrapped, so scripts can read them; the table is rich's.
+    typer.echo(f"{for_terminal(str(path))}: {report.cases} proposals")
+    typer.echo(
         f"Tier accuracy: {_ratio(report.tier_accuracy)} ({report.tier_correct}/{report.cases});"
-        f" exactly right (tier and flags): {report.exact}/{report.cases}",
-        markup=False,
+        f" exactly right (tier and flags): {report.exact}/{report.cases}"
     )
     table = Table("flag", "precision", "recall", "F1", "tp", "fp", "fn")
     for score in report.flags:
