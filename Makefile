@@ -11,7 +11,7 @@ EXTRAS ?= dev,teams
 BIN := $(VENV)/bin
 
 .PHONY: run test test-without-teams test-teams-client teams-client-prerequisites lint typecheck \
-	pytest bench teams-package clean
+	pytest bench eval teams-package clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mlops-advisor needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
@@ -72,6 +72,14 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/import_throughput.py
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/digest_preview.py
+
+# The advisor measured against the labelled corpus (tests/corpus/README.md): the frozen test half
+# first, then the tuning half, each in its own table. Measures only; thresholds are not enforced here.
+eval: $(VENV)/.installed-dev
+	@echo "== frozen test half (measure only, never tune on it) =="
+	$(BIN)/mlops-advisor eval tests/corpus/frozen.yaml
+	@echo "== tuning half =="
+	$(BIN)/mlops-advisor eval tests/corpus/tuning.yaml
 
 # The Teams app package to upload, with the bot's Microsoft Entra app (client) id in place of the
 # manifest's placeholder: make teams-package TEAMS_CLIENT_ID=<guid>

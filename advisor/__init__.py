@@ -20,6 +20,7 @@ from advisor.digest import (
     DigestItem,
     RiskItem,
 )
+from advisor.evaluation import CaseError, EvaluationCase, EvaluationReport, FlagScore, evaluate
 from advisor.interview import (
     Ask,
     Cancelled,
@@ -89,6 +90,7 @@ __all__ = [
     "Branch",
     "Cadence",
     "Cancelled",
+    "CaseError",
     "Catalogue",
     "CatalogueError",
     "ChartPoint",
@@ -97,7 +99,10 @@ __all__ = [
     "DigestData",
     "DigestItem",
     "Done",
+    "EvaluationCase",
+    "EvaluationReport",
     "Flag",
+    "FlagScore",
     "InterviewState",
     "Origin",
     "Period",
@@ -130,6 +135,7 @@ __all__ = [
     "assess",
     "detect_in_text",
     "detect_text_signals",
+    "evaluate",
     "is_within_grace",
     "latest_due",
     "parse_catalogue",

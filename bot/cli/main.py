@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from advisor import Assessment, Policy, assess
-from bot.cli import chat, digest, digest_preview, portfolio, serve
+from bot.cli import chat, digest, digest_preview, evaluate, portfolio, serve
 from bot.cli.loading import InputError, Invalid, Loaded, parse_json_line, read_proposal_file
 from bot.cli.render import render_assessment
 from bot.cli.support import (
@@ -151,6 +151,7 @@ def stream_jsonl(read: Callable[[int], bytes], out: BinaryIO, policy: Policy) ->
 chat.register(app)
 digest.register(app)
 digest_preview.register(digest.digest_app)
+evaluate.register(app)
 portfolio.register(app)
 serve.register(app)
 
