@@ -92,11 +92,14 @@ def assess(proposal: Proposal, policy: Policy = DEFAULT) -> Assessment:
     tier = decisions[-1].tier
     reasons = [Reason(rule=j.rule, text=j.text) for j in (business, need, readiness)]
     reasons.extend(Reason(rule=d.rule, text=d.text) for d in decisions)
-    reasons.extend(_guesses(proposal))
+    guesses = _guesses(proposal)
+    reasons.extend(guesses)
 
     flags = list(dict.fromkeys(signal.flag for signal in signals))
     texts = policy.texts
-    next_steps = list(texts.next_steps[tier])
+    # A guessed figure is said where every channel shows it, not only in the reasons.
+    next_steps = [guess.text for guess in guesses]
+    next_steps.extend(texts.next_steps[tier])
     next_steps.extend(
         texts.flag_next_steps[flag] for flag in flags if _COVERED_BY_TIER.get(tier) != flag
     )
@@ -117,9 +120,10 @@ def assess(proposal: Proposal, policy: Policy = DEFAULT) -> Assessment:
 
 
 _GUESSED: Final = {
-    "annual_value_eur": "The yearly value is the proposer's own guess: it is unproven until it"
-    " is measured.",
-    "annual_cost_eur": "The yearly cost is the proposer's own guess: budget for more.",
+    "annual_value_eur": "The yearly value is a guess so far: it is unproven until it is measured;"
+    " measure it before committing money.",
+    "annual_cost_eur": "The yearly cost is a guess so far: get a quote or an estimate before"
+    " committing money.",
 }
 
 

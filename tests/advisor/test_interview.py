@@ -24,7 +24,7 @@ from advisor import (
     assess,
     start,
 )
-from advisor.proposal import MAX_TEXT_LENGTH
+from advisor.proposal import MAX_TEXT_LENGTH, Proposal
 
 Transcript = list[tuple[str, str]]
 
@@ -560,3 +560,83 @@ def test_once_the_interview_moves_on_no_earlier_position_comes_back(answers: lis
         seen.add(step.state.position)
     after = start(CATALOGUE, after=step.state).state.position
     assert after not in seen
+
+
+# The main line up to the value question, answered plainly.
+TO_VALUE: Transcript = [
+    ("Claims report summaries", "origin"),
+    ("customers complain", "problem"),
+    ("Handlers read long medical reports", "business_owner"),
+    ("Head of claims", "kpi"),
+    ("Handling time per claim", "annual_value"),
+]
+
+
+def test_a_guessed_amount_is_offered_to_confirm_and_the_verdict_calls_it_unproven() -> None:
+    steps = verify_dialog(
+        [*TO_VALUE, ("maybe 800k? 60 FTE x 40% ... hard to say", "annual_value?")]
+    )
+    offered = steps[-1]
+    assert isinstance(offered, Reprompt)
+    assert "I read €800,000 a year" in offered.reason and "guess" in offered.reason
+    # Offered as the question's buttons (the value each sends), at the same position.
+    assert offered.question.options == [("Yes: €800,000 a year", "800000")]
+    assert offered.state.position == steps[-2].state.position
+    confirmed = verify_dialog([("yes", "annual_cost")], first=offered)[-1]
+    assert confirmed.state.answers["annual_value"] == 800_000
+    assert confirmed.state.uncertain == ("annual_value_eur",)
+    assert confirmed.state.said["annual_value"] == "maybe 800k? 60 FTE x 40% ... hard to say"
+    done = advance(CATALOGUE, confirmed.state, "restart")
+    assert isinstance(done, Ask) and done.state.said == {}
+
+
+def test_two_readings_are_resolved_by_pressing_one_and_the_sentence_is_kept() -> None:
+    origin = (
+        "our CEO came back from a conference sure we need genAI, and a rival already launched"
+        " one; the handlers are drowning in paperwork"
+    )
+    steps = verify_dialog([("Claims summaries", "origin"), (origin, "origin?")])
+    offered = steps[-1]
+    assert isinstance(offered, Reprompt) and "Which did you mean?" in offered.reason
+    values = [value for _, value in offered.question.options]
+    assert len(values) >= 2 and "leadership_mandate" in values
+    # The button sends its value as if typed; the sentence stays with the answer.
+    pressed = verify_dialog([("leadership_mandate", "problem_beyond_hype")], first=offered)[-1]
+    assert pressed.state.answers["origin"] == "leadership_mandate"
+    assert pressed.state.said["origin"] == origin
+
+
+def test_a_reading_can_be_refused_or_answered_afresh() -> None:
+    offered = verify_dialog([*TO_VALUE, ("maybe 800k? hard to say", "annual_value?")])[-1]
+    refused = verify_dialog([("no", "annual_value?")], first=offered)[-1]
+    assert isinstance(refused, Reprompt) and refused.state.pending is None
+    assert "type the answer" in refused.reason
+    # Another amount typed instead of pressing is the answer, read as it is.
+    again = verify_dialog([("600k", "annual_cost")], first=offered)[-1]
+    assert again.state.answers["annual_value"] == 600_000
+    assert again.state.uncertain == ()
+
+
+def test_going_back_keeps_the_words_and_guesses_of_the_answers_before() -> None:
+    offered = verify_dialog([*TO_VALUE, ("maybe 800k? hard to say", "annual_value?")])[-1]
+    steps = verify_dialog(
+        [("1", "annual_cost"), ("60k", "new_data"), ("back", "annual_cost")], first=offered
+    )
+    back = steps[-1]
+    assert back.state.uncertain == ("annual_value_eur",)
+    assert back.state.said["annual_value"] == "maybe 800k? hard to say"
+
+
+def test_words_typed_into_a_choice_reach_the_verdict_with_the_question_they_answered() -> None:
+    steps = verify_dialog(
+        [
+            ("Parcel volume forecast", "origin"),
+            ("depot managers asked for it, nobody is selling us anything", "problem"),
+        ]
+    )
+    assert steps[-1].state.said["origin"].startswith("depot managers asked")
+    words = "no idea, the vendor said it learns by itself"
+    proposal = Proposal(title="x", said={"retraining": words})
+    [signal] = [s for s in assess(proposal).signals if s.flag is Flag.VENDOR_PUSH]
+    assert signal.field == "retraining" and signal.evidence in words
+    assert CATALOGUE.asked_by("retraining") == "How often would the model need retraining?"

@@ -206,3 +206,90 @@ def test_list_and_show_typed_mid_interview_are_commands_and_the_question_waits(
     with open_advisor(database_url) as advisor:
         [stored] = advisor.use_cases()
     assert stored.proposal.annual_value_eur == 250_000
+
+
+# A proposer who answers in sentences, as people write in a chat (issue 12's transcript): what
+# each answer leads to next. A reading offered to confirm is answered "1", like its button.
+SENTENCES = [
+    ("Medical report summaries for claims", "origin"),
+    (
+        "Honestly our CEO came back from Web Summit convinced we need genAI, and Allianz just"
+        " launched something similar. Claims handlers spend ages reading medical reports I guess",
+        "Which did you mean?",
+    ),
+    ("1", "problem_beyond_hype"),
+    (
+        "60 claims handlers spend about 40% of their time reading medical reports before they"
+        " can decide a claim",
+        "business_owner",
+    ),
+    ("Head of claims", "kpi"),
+    ("Average handling time per injury claim", "annual_value"),
+    ("maybe 800k? 60 FTE x 40% ... hard to say", "I read €800,000 a year. Is that right?"),
+    ("1", "annual_cost"),
+    ("the vendor quoted 200k licence plus we'd need 2 engineers", "Which did you mean?"),
+    ("2", "new_data"),
+    ("about 500 reports a week", "retraining"),
+    ("no idea, the vendor said it learns by itself", "follow_up.vendor_push"),
+    ("Handlers read every report end to end; we would first try better search", "models"),
+    ("one", "serving"),
+    ("inside the claims system, while the handler reads the file", "data_scientists"),
+    ("two", "ml_engineers"),
+    ("none", "data_access"),
+    ("mostly, the medical reports are scanned PDFs in our DMS", "security_gaps"),
+    (
+        "well the pentest last month found some issues in the DMS we haven't fixed yet",
+        "pilot_status",
+    ),
+    ("no pilot yet", "operating_plan"),
+    ("The claims IT team runs it and is paged when it fails", "notes"),
+    ("nothing else", "Stored as use case #1."),
+]
+
+
+def test_a_proposer_answering_in_sentences_is_understood_in_the_terminal(
+    database_url: str, tmp_path: Path, terminals: list[Terminal]
+) -> None:
+    terminal = Terminal(database_url, tmp_path)
+    terminals.append(terminal)
+    terminal.wait_for(prompt("title"))
+    # Each answer leads straight to the next question or to a reading to confirm: waiting for
+    # that next prompt fails if any question is asked again (the issue allows two; none is).
+    for answer, shown_next in SENTENCES:
+        terminal.type(answer)
+        terminal.wait_for(prompt(shown_next) if CATALOGUE.question(shown_next) else shown_next)
+    assert terminal.process.wait(timeout=30) == 0
+
+    with open_advisor(database_url) as advisor:
+        [stored] = advisor.use_cases()
+    proposal = stored.proposal
+    assert proposal.origin.value == "leadership_mandate"
+    assert (proposal.annual_value_eur, proposal.annual_cost_eur) == (800_000, 400_000)
+    assert proposal.uncertain == ("annual_value_eur",)
+    assert (proposal.serving.value, proposal.data_access, proposal.security_gaps) == (
+        "online",
+        True,
+        True,
+    )
+    # Every sentence typed into a choice, number or yes/no question is kept, as typed.
+    assert proposal.said["origin"].startswith("Honestly our CEO came back from Web Summit")
+    assert proposal.said["retraining"] == "no idea, the vendor said it learns by itself"
+    assert stored.latest is not None
+    verdict = stored.latest.assessment
+    by_flag: dict[str, list[tuple[str, str]]] = {}
+    for found in verdict.signals:
+        by_flag.setdefault(found.flag.value, []).append((found.field, found.evidence))
+    assert any(field == "origin" for field, _ in by_flag["fomo"])
+    assert "vendor_push" in by_flag and "security_first" in by_flag
+    assert not any("40%" in evidence for _, evidence in by_flag.get("overhead_underestimated", []))
+    assert any(reason.rule == "estimate.annual_value_eur" for reason in verdict.reasons)
+    # The terminal's verdict names the question those words answered.
+    assert "answer to \u201cWhere did the idea come from?\u201d" in terminal.seen + _all(terminal)
+
+
+def _all(terminal: Terminal) -> str:
+    """Whatever the terminal printed that was not read yet."""
+    rest = ""
+    while not terminal.output.empty():
+        rest += terminal.output.get()
+    return rest

@@ -201,3 +201,54 @@ def test_a_button_posted_before_buttons_were_bound_answers_the_open_question(
     assert state.answers["data_access"] is (value == "yes")
     assert state.current == "security_gaps"
     assert said(server) == []
+
+
+def test_answers_in_sentences_are_read_offered_and_confirmed_in_the_thread(
+    start_server: Callable[[], Server],
+) -> None:
+    server = start_server()
+    root_ts = start(server)
+    origin = (
+        "The board read about it after a rival rolled out something similar, and our planners"
+        " lose hours every week"
+    )
+    # Two readings of the origin sentence come back as buttons, one per reading.
+    type_answers(server, root_ts, [ANSWERS[0], origin])
+    offered = questions(server)[-1]
+    labels = [
+        element["text"]["text"]
+        for block in offered.args["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    assert "Which did you mean?" in str(offered.args["blocks"]) and len(labels) >= 2
+    assert "Leadership asked for it" in labels
+    before = len(questions(server))
+    assert (
+        server.post(press(server, root_ts, offered, "Leadership asked for it")).status_code == 200
+    )
+    wait(lambda: len(questions(server)) > before, "the question after the pressed reading")
+    # A proposed number: "I read …, right?" with a button that confirms it.
+    type_answers(
+        server,
+        root_ts,
+        [
+            "Planners rebuild the schedule by hand every Monday",
+            "Head of planning",
+            "Schedule changes per week",
+            "maybe 300k? hard to say",
+        ],
+    )
+    proposed = questions(server)[-1]
+    assert "I read €300,000 a year. Is that right?" in str(proposed.args["blocks"])
+    before = len(questions(server))
+    assert server.post(press(server, root_ts, proposed, "Yes: €300,000 a year")).status_code == 200
+    wait(lambda: len(questions(server)) > before, "the question after the confirmed amount")
+    # A choice answered in a sentence is read as it is, and the sentence is kept.
+    serving = "a csv lands in the planning share every Monday morning"
+    type_answers(server, root_ts, ["50k", "60 a week", "monthly", "one", serving])
+    state = stored_state(server, root_ts)
+    assert state.answers["origin"] == "leadership_mandate"
+    assert state.answers["annual_value"] == 300_000 and state.uncertain == ("annual_value_eur",)
+    assert state.answers["serving"] == "batch"
+    assert state.said["origin"] == origin and state.said["serving"] == serving

@@ -805,3 +805,43 @@ def test_list_and_show_typed_mid_interview_are_commands_and_the_check_goes_on(
     assert _is_verdict(replies)
     [use_case] = server.advisor.use_cases()
     assert use_case.proposal.annual_value_eur == 300_000
+
+
+def test_answers_in_sentences_are_read_offered_and_confirmed_in_a_chat(
+    start_teams: Callable[[], TeamsServer],
+) -> None:
+    server = start_teams()
+    server.say("mlops-check")
+    server.say(INTERVIEW_ANSWERS[0])
+    origin = (
+        "our MD came back from a trade fair convinced, and a competitor already has one; the"
+        " call centre agents lose hours on it"
+    )
+    # Two readings of the sentence come back as card buttons, one per reading.
+    [offered] = server.say(origin)
+    assert "Which did you mean?" in offered.shown()
+    buttons = {button["title"]: button["data"] for button in offered.cards()[0]["actions"]}
+    assert "Leadership asked for it" in buttons and len(buttons) >= 2
+    [after_origin] = server.click(buttons["Leadership asked for it"])
+    assert "Leaving competitors and mandates aside" in after_origin.shown()
+    for answer in ["Agents retype orders by hand", "Head of sales ops", "Orders retyped"]:
+        server.say(answer)
+    # A proposed number, confirmed with its button.
+    [proposed] = server.say("maybe 300k? hard to say")
+    assert "I read €300,000 a year. Is that right?" in proposed.shown()
+    [confirm] = proposed.cards()[0]["actions"]
+    assert confirm["title"] == "Yes: €300,000 a year"
+    server.click(confirm["data"])
+    # A choice answered in a sentence is read, and the sentence kept.
+    serving = "results as a CSV in the planning share every Monday"
+    rest = INTERVIEW_ANSWERS[INTERVIEW_ANSWERS.index("batch") + 1 :]
+    for answer in ["50k", "60 a week", "monthly", "one", serving, *rest]:
+        replies = server.say(answer)
+    assert _is_verdict(replies[-1])
+    [use_case] = server.advisor.use_cases()
+    proposal = use_case.proposal
+    assert proposal.origin.value == "leadership_mandate" and proposal.serving.value == "batch"
+    assert proposal.annual_value_eur == 300_000 and proposal.uncertain == ("annual_value_eur",)
+    assert proposal.said["origin"] == origin and proposal.said["serving"] == serving
+    # The verdict says the guessed value is unproven.
+    assert "unproven" in replies[-1].shown()
