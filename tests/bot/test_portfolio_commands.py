@@ -234,7 +234,15 @@ def test_export_reimports_to_equal_proposals(
     tmp_path: Path, migrated_url: str, export_format: str
 ) -> None:
     nasty = {**OTHER, "title": 'Quotes " and, commas', "notes": "line one\nline two; three"}
-    source = write_yaml(tmp_path / "p.yaml", [GOOD, OTHER, nasty, *FORMULAS])
+    # What an interview kept besides the values travels too: the words typed, the guesses.
+    kept = {
+        **GOOD,
+        "title": "Said in sentences",
+        "said": {"origin": 'our CEO asked, "=1+1", ünïcode', "follow_up.fomo": "one\ntwo"},
+        "uncertain": ["annual_value_eur"],
+        "followed_up": ["fomo"],
+    }
+    source = write_yaml(tmp_path / "p.yaml", [GOOD, OTHER, nasty, *FORMULAS, kept])
     assert cli(migrated_url, "import", str(source)).exit_code == 0
     target = tmp_path / f"export.{export_format}"
     result = cli(migrated_url, "export", "--format", export_format, "--output", str(target))
@@ -244,7 +252,7 @@ def test_export_reimports_to_equal_proposals(
     assert reimported.exit_code == 0, reimported.output
     assert stored_proposals(copy) == stored_proposals(migrated_url)
     assert stored_proposals(copy) == [
-        parse_proposal(item) for item in (GOOD, OTHER, nasty, *FORMULAS)
+        parse_proposal(item) for item in (GOOD, OTHER, nasty, *FORMULAS, kept)
     ]
 
 
