@@ -6,7 +6,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
-from typing import Final
+from typing import Final, NamedTuple
 
 from advisor.assessment import Flag, Signal
 from advisor.policy import TEXT_FIELDS, CompiledFamily, Matcher, Policy
@@ -19,6 +19,21 @@ _SENTENCE_END: Final = re.compile(r"[.!?\n]")
 _LOOK_BEHIND_CHARS: Final = 160
 _LOOK_AHEAD_CHARS: Final = 80
 _FIELD_SEPARATOR: Final = "\n\x00\n"
+# What a blanked-out label becomes: a character no pattern matches and no evidence may contain.
+_BLANK: Final = "\x00"
+# The labels as the advisor writes them; they are looked for only where one of these is.
+_LABEL_FRAGMENTS: Final = (
+    "_",
+    *(flag.value for flag in Flag if "_" not in flag.value),
+    *(flag.value.replace("_", gap) for flag in Flag if "_" in flag.value for gap in " -"),
+)
+_DISMISSAL_CHARS: Final = 160
+_LIST_CHARS: Final = 240
+# Separators of the items of a list: "a demo, the buzz or what others do".
+_LIST_SEPARATOR: Final = re.compile(r",|\b(?:or|nor|and)\b", re.IGNORECASE)
+_MAX_LIST_ITEMS: Final = 6
+_PRESENT_WORDS_BEFORE: Final = 4
+_PRESENT_WORDS_AFTER: Final = 3
 
 
 def detect_in_text(
@@ -50,6 +65,12 @@ def _detect(
     # ends clauses and sentences for the negation rules) around a character no pattern matches.
     joined = _FIELD_SEPARATOR.join(text for _, text in texts)
     lowered = joined.lower()
+    if any(fragment in lowered for fragment in _LABEL_FRAGMENTS):
+        # The advisor's own labels ("Follow-up on fomo: ...") are blanked out, keeping offsets,
+        # so that no pattern can match them and no evidence can quote them.
+        texts = [(field, _unlabelled(text, matcher)) for field, text in texts]
+        joined = _FIELD_SEPARATOR.join(text for _, text in texts)
+        lowered = joined.lower()
     # Lower-casing keeps offsets for almost all text; where it does not, match case-insensitively.
     haystack = lowered if len(lowered) == len(joined) else joined
     starts = list(
@@ -58,6 +79,12 @@ def _detect(
     found: list[tuple[int, int, Signal]] = []
     seen: set[tuple[Flag, str]] = set()
     present, hits = matcher.scan(lowered)
+    cues = _Cues(
+        *(
+            cue.regex if cue is not None and cue.possible(present) else None
+            for cue in (matcher.dismissal, matcher.list_opener, matcher.past_anchor)
+        )
+    )
     for number in matcher.candidates(present):
         family, pattern = matcher.patterns[number]
         if flags is not None and family.flag not in flags:
@@ -79,9 +106,12 @@ def _detect(
             if "\x00" in evidence or (family.flag, evidence.lower()) in seen:
                 continue
             offset = starts[position]
-            if _negated(texts[position][1], start - offset, end - offset, family, matcher):
+            text = texts[position][1]
+            if _negated(text, start - offset, end - offset, family, matcher, cues=cues):
                 continue
             if family.unless is not None and family.unless.search(_sentence(joined, start, end)):
+                continue
+            if _in_the_past(text, start - offset, end - offset, matcher, cues.past_anchor):
                 continue
             seen.add((family.flag, evidence.lower()))
             signal = Signal(flag=family.flag, field=field, evidence=evidence, rule=family.rule)
@@ -104,9 +134,18 @@ def _matches_at(
             yield match.span()
 
 
-def _word_matches(regex: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+def _word_match_in(regex: re.Pattern[str], text: str) -> tuple[int, int] | None:
+    """The first match, starting a word, of a lower-case pattern in `text` (any case)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return None  # the rare text that changes length when lower-cased: no context cue
+    return next(_word_matches(regex, lowered), None)
+
+
+def _word_matches(
+    regex: re.Pattern[str], text: str, position: int = 0
+) -> Iterator[tuple[int, int]]:
     """Spans of the regex's matches that start a word (the compiled patterns do not check)."""
-    position = 0
     while (match := regex.search(text, position)) is not None:
         start, end = match.span()
         if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
@@ -116,7 +155,17 @@ def _word_matches(regex: re.Pattern[str], text: str) -> Iterator[tuple[int, int]
         yield start, end
 
 
-def _negated(text: str, start: int, end: int, family: CompiledFamily, matcher: Matcher) -> bool:
+class _Cues(NamedTuple):
+    """The context patterns that this text may contain (None where the prefilter rules out)."""
+
+    dismissal: re.Pattern[str] | None
+    list_opener: re.Pattern[str] | None
+    past_anchor: re.Pattern[str] | None
+
+
+def _negated(
+    text: str, start: int, end: int, family: CompiledFamily, matcher: Matcher, *, cues: _Cues
+) -> bool:
     before = text[max(0, start - _LOOK_BEHIND_CHARS) : start]
     clause = before[matcher.clause_start(before) :]
     words = _WORD.findall(clause)
@@ -134,12 +183,85 @@ def _negated(text: str, start: int, end: int, family: CompiledFamily, matcher: M
     for negators in (matcher.negator, family.negators_before):
         if negators is not None and negators.search(window):
             return True
-    after = text[end : end + _LOOK_AHEAD_CHARS]
-    after = after[: matcher.clause_end(after)]
-    return any(
+    ahead = text[end : end + _LOOK_AHEAD_CHARS]
+    after = ahead[: matcher.clause_end(ahead)]
+    if any(
         negation is not None and negation.match(after)
         for negation in (matcher.after_negation, family.negators_after)
+    ):
+        return True
+    if (
+        cues.dismissal is not None
+        and family.flag in matcher.dismissible
+        and _dismissed(text, end, matcher, cues.dismissal)
+    ):
+        return True
+    return cues.list_opener is not None and _in_negated_list(text, start, matcher, cues.list_opener)
+
+
+def _dismissed(text: str, end: int, matcher: Matcher, dismissal: re.Pattern[str]) -> bool:
+    """Whether the rest of the clause or the next one disowns the words: "our rival launched one,
+    but that is not what drives this"."""
+    ahead = text[end : end + _DISMISSAL_CHARS]
+    sentence_end = _SENTENCE_END.search(ahead)
+    if sentence_end is not None:
+        ahead = ahead[: sentence_end.start()]
+    # The clause of the words, then the next one that has words (", but that is ..." has an
+    # empty clause between the comma and "but").
+    reach, position, first = len(ahead), 0, True
+    for match in matcher.clause_breaks(ahead):
+        if first:
+            first = False
+        elif _WORD.search(ahead, position, match.start()) is not None:
+            reach = match.start()
+            break
+        position = match.end()
+    return _word_match_in(dismissal, ahead[:reach]) is not None
+
+
+def _in_negated_list(text: str, start: int, matcher: Matcher, opener: re.Pattern[str]) -> bool:
+    """Whether the words are an item of a list that a list opener negates: "this isn't about a
+    supplier's demo, the AI buzz or what other hospitals do"."""
+    if matcher.list_break is None:
+        return False
+    before = text[max(0, start - _LIST_CHARS) : start]
+    lowered = before.lower()
+    if len(lowered) != len(before):
+        return False  # the rare text that changes length: the item-by-item window still applies
+    head = max((m.end() for m in matcher.list_break.finditer(lowered)), default=0)
+    # The last opener before the words governs them.
+    opened = max((end for _, end in _word_matches(opener, lowered, head)), default=None)
+    if opened is None:
+        return False
+    items = _LIST_SEPARATOR.split(before[opened:])
+    return len(items) <= _MAX_LIST_ITEMS and all(
+        len(_WORD.findall(item)) <= matcher.list_item_words for item in items
     )
+
+
+def _in_the_past(
+    text: str, start: int, end: int, matcher: Matcher, anchor: re.Pattern[str] | None
+) -> bool:
+    """Whether the words tell an earlier story ("years ago an integrator talked us into a data
+    lake"): a sentence anchored in the past, whose clause does not say it still holds."""
+    if anchor is None or _word_match_in(anchor, _sentence(text, start, end)) is None:
+        return False
+    # Only the words next to the trigger tell whether it still holds: in "years ago an integrator
+    # talked us into a data lake that is still unused" the present belongs to the data lake.
+    before = text[max(0, start - _LOOK_BEHIND_CHARS) : start]
+    after = text[end : end + _LOOK_AHEAD_CHARS]
+    near = " ".join(
+        [
+            *_WORD.findall(before[matcher.clause_start(before) :])[-_PRESENT_WORDS_BEFORE:],
+            text[start:end],
+            *_WORD.findall(after[: matcher.clause_end(after)])[:_PRESENT_WORDS_AFTER],
+        ]
+    )
+    return matcher.still_current is None or matcher.still_current.search(near) is None
+
+
+def _unlabelled(text: str, matcher: Matcher) -> str:
+    return matcher.labels.sub(lambda match: _BLANK * len(match.group()), text)
 
 
 def _sentence(text: str, start: int, end: int) -> str:

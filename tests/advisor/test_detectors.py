@@ -434,3 +434,132 @@ def test_flags_argument_limits_detection() -> None:
     text = "The vendor demo was great and everyone is doing AI."
     only_fomo = detect_in_text(text, "problem", DEFAULT, flags=[Flag.FOMO])
     assert {s.flag for s in only_fomo} == {Flag.FOMO}
+
+
+# --- context: what the words are about, not only which words ------------------------------------
+
+
+def flag_fired(text: str, flag: str) -> bool:
+    return any(s.flag.value == flag for s in detect_in_text(text, "problem", DEFAULT))
+
+
+# A mention disowned in the same or the next clause ("..., but that is not what drives this").
+DISMISSED = [
+    ("our biggest rival rolled out something similar, but that is not what drives this", "fomo"),
+    (
+        "Two of our competitors launched chatbots last year; that's not why we're proposing this.",
+        "fomo",
+    ),
+    (
+        "The big insurers already offer instant quotes, but this isn't the point: our backlog is.",
+        "fomo",
+    ),
+    ("Everybody is talking about generative AI, which is irrelevant here.", "fomo"),
+    (
+        "The supplier demoed an AI module at the trade fair, but that played no part in this.",
+        "vendor_push",
+    ),
+]
+# The same mentions, then a clause that confirms rather than disowns them.
+NOT_DISMISSED = [
+    ("the rival launched one and that is why we must move", "fomo"),
+    ("Competitors launched one last year, and that is exactly why we have to move now.", "fomo"),
+    ("Our rivals rolled out a pricing engine, which is why the board is nervous.", "fomo"),
+]
+
+
+@pytest.mark.parametrize(("text", "flag"), DISMISSED)
+def test_a_mention_disowned_in_the_next_clause_is_negated(text: str, flag: str) -> None:
+    assert not flag_fired(text, flag)
+
+
+@pytest.mark.parametrize(("text", "flag"), NOT_DISMISSED)
+def test_a_mention_confirmed_in_the_next_clause_still_flags(text: str, flag: str) -> None:
+    assert flag_fired(text, flag)
+
+
+# A list opener ("isn't about", "not driven by", "nothing to do with") negates every item.
+NEGATED_LISTS = [
+    "this isn't about a supplier's demo, the AI buzz or what other hospitals do",
+    "We are not driven by a vendor pitch, the hype or what competitors do.",
+    "It has nothing to do with a consultant's slides, the buzz around AI, nor what other banks"
+    " launched.",
+    "This proposal is not a reaction to the Databricks demo, the GenAI hype and our peers' apps.",
+]
+
+
+@pytest.mark.parametrize("text", NEGATED_LISTS)
+def test_a_negated_list_reaches_every_item(text: str) -> None:
+    assert {"fomo", "vendor_push", "techno_push"}.isdisjoint(flags_in(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        # The items alone do flag: the negation, not a missing pattern, silences them above.
+        ("The AI buzz and what other hospitals do push us.", "fomo"),
+        ("It comes from the buzz around AI.", "fomo"),
+        ("We saw the Databricks demo.", "vendor_push"),
+        # A negation whose list ended: a new clause is not an item.
+        ("We have no owner, and the board wants AI.", "fomo"),
+        ("This is not about cost: competitors launched one and we must follow.", "fomo"),
+    ],
+)
+def test_items_outside_a_negated_list_still_flag(text: str, flag: str) -> None:
+    assert flag_fired(text, flag)
+
+
+# An earlier story told as a lesson is context, not the proposal's signal.
+RETROSPECTIVE = [
+    ("years ago an integrator talked us into a data lake nobody used", "vendor_push"),
+    ("Back in 2019 a consultancy pitched us a recommender that was shelved.", "vendor_push"),
+    (
+        "Last time, the vendor's demo convinced the CIO; this time finance asked for it.",
+        "vendor_push",
+    ),
+    (
+        "our last chatbot died after launch because no team owned it, so this time the service"
+        " desk owns it",
+        "pilot_purgatory",
+    ),
+    (
+        "Our previous forecasting model was abandoned after its author left, so this time IT"
+        " owns it.",
+        "pilot_purgatory",
+    ),
+    (
+        "We learned the hard way: the pilot quietly died when the contractor left.",
+        "pilot_purgatory",
+    ),
+]
+# Still true today, or not anchored in the past: the proposal's signal.
+CURRENT = [
+    ("An integrator talked us into a data lake.", "vendor_push"),
+    ("The chatbot died after launch because no team owned it.", "pilot_purgatory"),
+    ("The pilot has been stuck in PoC stage for 14 months.", "pilot_purgatory"),
+    ("Our previous pilot is still stuck in PoC stage after 14 months.", "pilot_purgatory"),
+    ("Years ago we launched a churn model and nobody has looked at it since.", "pilot_purgatory"),
+]
+
+
+@pytest.mark.parametrize(("text", "flag"), RETROSPECTIVE)
+def test_an_earlier_story_is_context(text: str, flag: str) -> None:
+    assert not flag_fired(text, flag)
+
+
+@pytest.mark.parametrize(("text", "flag"), CURRENT)
+def test_what_still_holds_flags(text: str, flag: str) -> None:
+    assert flag_fired(text, flag)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Follow-up on fomo: we need it because handlers are swamped",
+        "Follow-up on vendor_push: the idea is ours.",
+        "Follow-up on pilot_purgatory: the service desk runs it.",
+    ],
+)
+def test_the_advisors_own_labels_are_never_evidence(text: str) -> None:
+    signals = detect_in_text(text, "notes", DEFAULT)
+    assert signals == []
