@@ -563,3 +563,47 @@ def test_what_still_holds_flags(text: str, flag: str) -> None:
 def test_the_advisors_own_labels_are_never_evidence(text: str) -> None:
     signals = detect_in_text(text, "notes", DEFAULT)
     assert signals == []
+
+
+# A seller that is only the source of the data, a measurement basis or an existing contract.
+SELLER_AS_SOURCE = [
+    "measured on the agency's monthly invoices",
+    "the supplier's delivery notes are scanned by hand",
+    "from the carrier's tracking feed",
+    "The vendor's monthly invoices show a 12% error rate.",
+    "According to the supplier's delivery notes, 8% of pallets arrive damaged.",
+    "The data came from the supplier's delivery notes.",
+    "Our consultancy's timesheets show 400 hours of rework a quarter.",
+    "The KPI is taken from the vendor's monthly report.",
+]
+
+
+@pytest.mark.parametrize("text", SELLER_AS_SOURCE)
+def test_a_seller_as_the_source_of_data_is_no_push(text: str) -> None:
+    assert not flag_fired(text, "vendor_push")
+
+
+# A seller known only by its role: not in any list of vendors or products.
+SELLER_BY_ROLE = [
+    "Dataplexa ran a workshop and offered to build the first version on its own platform.",
+    "Nordlight demoed its forecasting tool and will build it on their platform.",
+    "After a workshop with Quantiva, they offered to build the model for us.",
+    "Brightwave held a two-day hackathon with our planners and then offered to build a prototype.",
+]
+
+
+@pytest.mark.parametrize("text", SELLER_BY_ROLE)
+def test_a_seller_is_known_by_its_role(text: str) -> None:
+    rules = {s.rule for s in detect_in_text(text, "problem", DEFAULT)}
+    assert "vendor_push.seller_role" in rules
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The data team ran a workshop with planners to collect requirements.",
+        "Our engineers will build it on the platform we already run.",
+    ],
+)
+def test_our_own_workshops_and_platforms_are_no_seller(text: str) -> None:
+    assert not flag_fired(text, "vendor_push")
