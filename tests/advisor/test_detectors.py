@@ -607,3 +607,87 @@ def test_a_seller_is_known_by_its_role(text: str) -> None:
 )
 def test_our_own_workshops_and_platforms_are_no_seller(text: str) -> None:
     assert not flag_fired(text, "vendor_push")
+
+
+COMPETITOR_PARITY = [
+    "the insurer next door has one now and brokers keep asking where ours is",
+    "The bank across the street launched one in spring; clients ask why we don't have one.",
+    "A competing retailer got one last month and franchisees keep asking when we will get ours.",
+    "Our members keep asking why we don't have one yet.",
+]
+
+
+@pytest.mark.parametrize("text", COMPETITOR_PARITY)
+def test_plain_language_competitor_pressure_is_fomo(text: str) -> None:
+    assert flag_fired(text, "fomo")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The insurer next door has one of the lowest prices in town.",
+        "Customers ask why their claim takes three weeks.",
+    ],
+)
+def test_neighbours_and_questions_without_parity_are_no_fomo(text: str) -> None:
+    assert not flag_fired(text, "fomo")
+
+
+IDLE_TECHNOLOGY = [
+    "the licence we bought last year is barely used; let's find something for it",
+    "Our GPU cluster sits idle most of the week, so we should find a use for it.",
+    "We pay for 200 Copilot seats that are barely used; let's put them to good use.",
+]
+
+
+@pytest.mark.parametrize("text", IDLE_TECHNOLOGY)
+def test_idle_technology_looking_for_a_problem_is_techno_push(text: str) -> None:
+    rules = {s.rule for s in detect_in_text(text, "problem", DEFAULT)}
+    assert "techno_push.idle_technology" in rules
+
+
+OPEN_FINDINGS = [
+    "the auditors' finding about shared admin accounts is still open",
+    "Two audit observations about weak password rules are still outstanding.",
+    "The regulator's remark on missing access logs remains unresolved.",
+]
+CLOSED_FINDINGS = [
+    "The auditors' finding about shared admin accounts was closed in May.",
+    "The regulator's remark on missing access logs was resolved last quarter.",
+    "The pen-test findings from March have all been fixed.",
+]
+
+
+@pytest.mark.parametrize("text", OPEN_FINDINGS)
+def test_an_open_finding_in_free_text_is_security_first(text: str) -> None:
+    rules = {s.rule for s in detect_in_text(text, "notes", DEFAULT)}
+    assert "security_first.open_security_gaps" in rules
+
+
+@pytest.mark.parametrize("text", CLOSED_FINDINGS)
+def test_a_fixed_finding_is_not_security_first(text: str) -> None:
+    assert not flag_fired(text, "security_first")
+
+
+# A share of people's time that is the pain being solved, not the cost of running the model.
+TIME_SHARE_AS_PAIN = [
+    "60 claims handlers spend 40% of their time reading reports",
+    "Planners spend 25% of their working time copying figures between spreadsheets.",
+    "About 30 percent of the agents' capacity goes into re-keying addresses.",
+]
+TIME_SHARE_AS_OVERHEAD = [
+    "An analyst will spend 10% of her time maintaining the model.",
+    "We'll run it with 20% of one engineer's time.",
+    "Maintenance takes only 5% of an FTE.",
+    "One engineer gives 10% of his week to the pipeline.",
+]
+
+
+@pytest.mark.parametrize("text", TIME_SHARE_AS_PAIN)
+def test_a_share_of_time_that_is_the_pain_is_no_overhead(text: str) -> None:
+    assert not flag_fired(text, "overhead_underestimated")
+
+
+@pytest.mark.parametrize("text", TIME_SHARE_AS_OVERHEAD)
+def test_a_share_of_time_to_run_the_model_is_overhead(text: str) -> None:
+    assert flag_fired(text, "overhead_underestimated")
