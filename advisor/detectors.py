@@ -9,7 +9,7 @@ from itertools import accumulate
 from typing import Final, NamedTuple
 
 from advisor.assessment import Flag, Signal
-from advisor.policy import TEXT_FIELDS, CompiledFamily, Matcher, Policy
+from advisor.policy import TEXT_FIELDS, CompiledFamily, Cue, Matcher, Policy
 from advisor.proposal import Proposal
 
 __all__ = ["detect_in_text", "detect_text_signals"]
@@ -21,17 +21,12 @@ _LOOK_AHEAD_CHARS: Final = 80
 _FIELD_SEPARATOR: Final = "\n\x00\n"
 # What a blanked-out label becomes: a character no pattern matches and no evidence may contain.
 _BLANK: Final = "\x00"
-# The labels as the advisor writes them; they are looked for only where one of these is.
-_LABEL_FRAGMENTS: Final = (
-    "_",
-    *(flag.value for flag in Flag if "_" not in flag.value),
-    *(flag.value.replace("_", gap) for flag in Flag if "_" in flag.value for gap in " -"),
-)
 _DISMISSAL_CHARS: Final = 160
 _LIST_CHARS: Final = 240
 # Separators of the items of a list: "a demo, the buzz or what others do".
 _LIST_SEPARATOR: Final = re.compile(r",|\b(?:or|nor|and)\b", re.IGNORECASE)
 _MAX_LIST_ITEMS: Final = 6
+_SENTENCE_MARKS: Final = ".!?\n"
 _PRESENT_WORDS_BEFORE: Final = 4
 _PRESENT_WORDS_AFTER: Final = 3
 
@@ -65,12 +60,6 @@ def _detect(
     # ends clauses and sentences for the negation rules) around a character no pattern matches.
     joined = _FIELD_SEPARATOR.join(text for _, text in texts)
     lowered = joined.lower()
-    if any(fragment in lowered for fragment in _LABEL_FRAGMENTS):
-        # The advisor's own labels ("Follow-up on fomo: ...") are blanked out, keeping offsets,
-        # so that no pattern can match them and no evidence can quote them.
-        texts = [(field, _unlabelled(text, matcher)) for field, text in texts]
-        joined = _FIELD_SEPARATOR.join(text for _, text in texts)
-        lowered = joined.lower()
     # Lower-casing keeps offsets for almost all text; where it does not, match case-insensitively.
     haystack = lowered if len(lowered) == len(joined) else joined
     starts = list(
@@ -79,11 +68,18 @@ def _detect(
     found: list[tuple[int, int, Signal]] = []
     seen: set[tuple[Flag, str]] = set()
     present, hits = matcher.scan(lowered)
+    if matcher.labels is not None and matcher.labels.possible(present):
+        # The advisor's own labels ("Follow-up on fomo: ...") are blanked out, keeping offsets,
+        # so that no pattern can match them and no evidence can quote them (rare: scan again).
+        texts = [(field, _unlabelled(text, matcher)) for field, text in texts]
+        joined = _FIELD_SEPARATOR.join(text for _, text in texts)
+        lowered = joined.lower()
+        haystack = lowered if len(lowered) == len(joined) else joined
+        present, hits = matcher.scan(lowered)
     cues = _Cues(
-        *(
-            cue.regex if cue is not None and cue.possible(present) else None
-            for cue in (matcher.dismissal, matcher.list_opener, matcher.past_anchor)
-        )
+        _possible(matcher.dismissal, present),
+        _possible(matcher.list_opener, present),
+        _possible(matcher.past_anchor, present),
     )
     for number in matcher.candidates(present):
         family, pattern = matcher.patterns[number]
@@ -225,13 +221,14 @@ def _in_negated_list(text: str, start: int, matcher: Matcher, opener: re.Pattern
     if matcher.list_break is None:
         return False
     before = text[max(0, start - _LIST_CHARS) : start]
+    # A list stays inside its sentence: the opener is looked for there only.
+    before = before[max(before.rfind(mark) for mark in _SENTENCE_MARKS) + 1 :]
     lowered = before.lower()
     if len(lowered) != len(before):
         return False  # the rare text that changes length: the item-by-item window still applies
-    head = max((m.end() for m in matcher.list_break.finditer(lowered)), default=0)
-    # The last opener before the words governs them.
-    opened = max((end for _, end in _word_matches(opener, lowered, head)), default=None)
-    if opened is None:
+    # The last opener before the words governs them, unless a clause break ends its list.
+    opened = max((end for _, end in _word_matches(opener, lowered)), default=None)
+    if opened is None or matcher.list_break.search(lowered, opened) is not None:
         return False
     items = _LIST_SEPARATOR.split(before[opened:])
     return len(items) <= _MAX_LIST_ITEMS and all(
@@ -260,8 +257,22 @@ def _in_the_past(
     return matcher.still_current is None or matcher.still_current.search(near) is None
 
 
+def _possible(cue: Cue | None, present: set[str]) -> re.Pattern[str] | None:
+    return cue.regex if cue is not None and cue.possible(present) else None
+
+
 def _unlabelled(text: str, matcher: Matcher) -> str:
-    return matcher.labels.sub(lambda match: _BLANK * len(match.group()), text)
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        if matcher.labels_any_case is None:
+            return text
+        return matcher.labels_any_case.sub(lambda match: _BLANK * len(match.group()), text)
+    if matcher.labels is None:
+        return text
+    spans = list(_word_matches(matcher.labels.regex, lowered))
+    for start, end in reversed(spans):
+        text = text[:start] + _BLANK * (end - start) + text[end:]
+    return text
 
 
 def _sentence(text: str, start: int, end: int) -> str:

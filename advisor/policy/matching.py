@@ -33,9 +33,7 @@ __all__ = ["CompiledFamily", "CompiledPattern", "Cue", "Matcher", "compile_match
 
 # The flag ids as words, with a space or hyphen for the underscore ("vendor push"): the advisor
 # writes them into notes ("Follow-up on fomo: ..."), and its own words must never be evidence.
-_LABELS: Final = re.compile(
-    r"(?<!\w)(?:" + "|".join(flag.value.replace("_", r"[\s_-]") for flag in Flag) + r")(?!\w)"
-)
+_LABEL_PATTERNS: Final = [flag.value.replace("_", r"[\s_-]") for flag in Flag]
 
 
 @dataclass(frozen=True)
@@ -112,21 +110,30 @@ class Cue:
         first = self.first_pieces
         if first is not None and first.isdisjoint(present):
             return False  # most texts: one set operation
-        return any(
-            gate is None or all(not piece.isdisjoint(present) for piece in gate)
-            for gate in self.gates
-        )
+        # Plain loops: this runs for every text that has one of the first words.
+        for gate in self.gates:
+            if gate is None:
+                return True
+            for piece in gate:
+                if piece.isdisjoint(present):
+                    break
+            else:
+                return True
+        return False
 
 
 def _cue(key: str, patterns: list[str], terms: dict[str, list[str]]) -> Cue | None:
     if not patterns:
         return None
+    # Parsed with the word-start look-behind, so that the gates know which words start a word
+    # (" fomo", not "fomo" inside any word); compiled without it, as callers check word starts.
     sources = [
-        compile_at(f"{key}.{index}", pattern, terms).removeprefix(WORD_START)
-        for index, pattern in enumerate(patterns)
+        compile_at(f"{key}.{index}", pattern, terms) for index, pattern in enumerate(patterns)
     ]
     return Cue(
-        regex=re.compile(lower_case_pattern("|".join(sources))),
+        regex=re.compile(
+            lower_case_pattern("|".join(source.removeprefix(WORD_START) for source in sources))
+        ),
         gates=tuple(required_literals(parse_regex(source)) for source in sources),
     )
 
@@ -181,6 +188,8 @@ def compile_matcher(
         list_item_words=negation.list_item_words,
         past_anchor=_cue("negation.past_anchors", negation.past_anchors, terms),
         still_current=optional("negation.still_current", negation.still_current),
+        labels=_cue("labels", _LABEL_PATTERNS, {}),
+        labels_any_case=re.compile(alternation("labels", _LABEL_PATTERNS, {}), re.IGNORECASE),
     )
 
 
@@ -266,7 +275,8 @@ class Matcher:
     past_anchor: Cue | None = None
     still_current: re.Pattern[str] | None = None
     # The flags' own names ("fomo", "vendor_push"): the advisor's labels, never evidence.
-    labels: re.Pattern[str] = _LABELS
+    labels: Cue | None = None
+    labels_any_case: re.Pattern[str] | None = None  # for text that changes length lower-cased
 
     @classmethod
     def build(cls, families: list[CompiledFamily], **settings: Any) -> Matcher:
@@ -290,7 +300,7 @@ class Matcher:
         literals = {word for _, p in patterns for words in p.required or () for word in words}
         literals.update(word for _, p in patterns for word in p.leading or ())
         # The cues' words too, so that one scan tells which cues a text may contain.
-        for name in ("dismissal", "list_opener", "past_anchor"):
+        for name in ("dismissal", "list_opener", "past_anchor", "labels"):
             cue = settings.get(name)
             if isinstance(cue, Cue):
                 literals.update(cue.literals)
