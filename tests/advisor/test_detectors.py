@@ -691,3 +691,24 @@ def test_a_share_of_time_that_is_the_pain_is_no_overhead(text: str) -> None:
 @pytest.mark.parametrize("text", TIME_SHARE_AS_OVERHEAD)
 def test_a_share_of_time_to_run_the_model_is_overhead(text: str) -> None:
     assert flag_fired(text, "overhead_underestimated")
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        # The new families and the 'record' term stay out of ordinary business language.
+        ("The analysts demoed their tool to the planners.", "vendor_push"),
+        ("Customers ask why we don't have it in stock.", "fomo"),
+        ("Competitors offer it at half the price.", "fomo"),
+        ("The servers are not used at night.", "techno_push"),
+        ("Agents spend 30% of their time on support tickets.", "overhead_underestimated"),
+    ],
+)
+def test_context_rules_leave_ordinary_business_alone(text: str, flag: str) -> None:
+    assert not flag_fired(text, flag)
+
+
+def test_a_sellers_people_are_not_a_record() -> None:
+    assert flag_fired(
+        "The vendor's data scientists told us it needs no labelled data.", "vendor_push"
+    )
