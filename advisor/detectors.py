@@ -71,11 +71,13 @@ def _detect(
     if matcher.labels is not None and matcher.labels.possible(present):
         # The advisor's own labels ("Follow-up on fomo: ...") are blanked out, keeping offsets,
         # so that no pattern can match them and no evidence can quote them (rare: scan again).
-        texts = [(field, _unlabelled(text, matcher)) for field, text in texts]
-        joined = _FIELD_SEPARATOR.join(text for _, text in texts)
-        lowered = joined.lower()
-        haystack = lowered if len(lowered) == len(joined) else joined
-        present, hits = matcher.scan(lowered)
+        unlabelled = [(field, _unlabelled(text, matcher)) for field, text in texts]
+        if unlabelled != texts:
+            texts = unlabelled
+            joined = _FIELD_SEPARATOR.join(text for _, text in texts)
+            lowered = joined.lower()
+            haystack = lowered if len(lowered) == len(joined) else joined
+            present, hits = matcher.scan(lowered)
     cues = _Cues(
         _possible(matcher.dismissal, present),
         _possible(matcher.list_opener, present),
@@ -128,6 +130,12 @@ def _matches_at(
         if match is not None:
             reached = max(match.end(), position + 1)
             yield match.span()
+
+
+def _word_match_at_start(regex: re.Pattern[str], text: str) -> bool:
+    """Whether a lower-case pattern matches at the very start of `text` (any case)."""
+    lowered = text.lower()
+    return len(lowered) == len(text) and regex.match(lowered) is not None
 
 
 def _word_match_in(regex: re.Pattern[str], text: str) -> tuple[int, int] | None:
@@ -201,6 +209,11 @@ def _dismissed(text: str, end: int, matcher: Matcher, dismissal: re.Pattern[str]
     ahead = text[end : end + _DISMISSAL_CHARS]
     sentence_end = _SENTENCE_END.search(ahead)
     if sentence_end is not None:
+        # A sentence that opens with the dismissal disowns the one before: "Other banks have
+        # chatbots. That is not why we want one."
+        following = ahead[sentence_end.end() :].lstrip(" \t")
+        if _word_match_at_start(dismissal, following):
+            return True
         ahead = ahead[: sentence_end.start()]
     # The clause of the words, then the next one that has words (", but that is ..." has an
     # empty clause between the comma and "but").

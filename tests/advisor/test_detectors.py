@@ -455,6 +455,9 @@ DISMISSED = [
         "fomo",
     ),
     ("Everybody is talking about generative AI, which is irrelevant here.", "fomo"),
+    ("Yes, the vendor showed us a demo, but that's not what this is about.", "vendor_push"),
+    # A sentence that opens with the dismissal disowns the one before.
+    ("Other banks have chatbots. That is not why we want one.", "fomo"),
     (
         "The supplier demoed an AI module at the trade fair, but that played no part in this.",
         "vendor_push",
@@ -465,6 +468,7 @@ NOT_DISMISSED = [
     ("the rival launched one and that is why we must move", "fomo"),
     ("Competitors launched one last year, and that is exactly why we have to move now.", "fomo"),
     ("Our rivals rolled out a pricing engine, which is why the board is nervous.", "fomo"),
+    ("Other banks have chatbots. That is why we want one.", "fomo"),
 ]
 
 
@@ -485,6 +489,7 @@ NEGATED_LISTS = [
     "It has nothing to do with a consultant's slides, the buzz around AI, nor what other banks"
     " launched.",
     "This proposal is not a reaction to the Databricks demo, the GenAI hype and our peers' apps.",
+    "We are not doing this because of a vendor's pitch, the hype or what our competitors did.",
 ]
 
 
@@ -650,6 +655,7 @@ OPEN_FINDINGS = [
     "the auditors' finding about shared admin accounts is still open",
     "Two audit observations about weak password rules are still outstanding.",
     "The regulator's remark on missing access logs remains unresolved.",
+    "Auditors flagged that admin passwords are shared; this is still open.",
 ]
 CLOSED_FINDINGS = [
     "The auditors' finding about shared admin accounts was closed in May.",
