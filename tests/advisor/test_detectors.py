@@ -456,6 +456,10 @@ DISMISSED = [
     ),
     ("Everybody is talking about generative AI, which is irrelevant here.", "fomo"),
     ("Yes, the vendor showed us a demo, but that's not what this is about.", "vendor_push"),
+    (
+        "Sure, a few competitors have launched similar tools, but that isn't what's driving this.",
+        "fomo",
+    ),
     # A sentence that opens with the dismissal disowns the one before.
     ("Other banks have chatbots. That is not why we want one.", "fomo"),
     (
