@@ -6,10 +6,10 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
-from typing import Final
+from typing import Final, NamedTuple
 
 from advisor.assessment import Flag, Signal
-from advisor.policy import TEXT_FIELDS, CompiledFamily, Matcher, Policy
+from advisor.policy import TEXT_FIELDS, CompiledFamily, Cue, Matcher, Policy
 from advisor.proposal import Proposal
 
 __all__ = ["detect_in_text", "detect_text_signals"]
@@ -19,6 +19,16 @@ _SENTENCE_END: Final = re.compile(r"[.!?\n]")
 _LOOK_BEHIND_CHARS: Final = 160
 _LOOK_AHEAD_CHARS: Final = 80
 _FIELD_SEPARATOR: Final = "\n\x00\n"
+# What a blanked-out label becomes: a character no pattern matches and no evidence may contain.
+_BLANK: Final = "\x00"
+_DISMISSAL_CHARS: Final = 160
+_LIST_CHARS: Final = 240
+# Separators of the items of a list: "a demo, the buzz or what others do".
+_LIST_SEPARATOR: Final = re.compile(r",|\b(?:or|nor|and)\b", re.IGNORECASE)
+_MAX_LIST_ITEMS: Final = 6
+_SENTENCE_MARKS: Final = ".!?\n"
+_PRESENT_WORDS_BEFORE: Final = 4
+_PRESENT_WORDS_AFTER: Final = 3
 
 
 def detect_in_text(
@@ -60,6 +70,21 @@ def _detect(
     found: list[tuple[int, int, Signal]] = []
     seen: set[tuple[Flag, str]] = set()
     present, hits = matcher.scan(lowered)
+    if matcher.labels is not None and matcher.labels.possible(present):
+        # The advisor's own labels ("Follow-up on fomo: ...") are blanked out, keeping offsets,
+        # so that no pattern can match them and no evidence can quote them (rare: scan again).
+        unlabelled = [(field, _unlabelled(text, matcher)) for field, text in texts]
+        if unlabelled != texts:
+            texts = unlabelled
+            joined = _FIELD_SEPARATOR.join(text for _, text in texts)
+            lowered = joined.lower()
+            haystack = lowered if len(lowered) == len(joined) else joined
+            present, hits = matcher.scan(lowered)
+    cues = _Cues(
+        _possible(matcher.dismissal, present),
+        _possible(matcher.list_opener, present),
+        _possible(matcher.past_anchor, present),
+    )
     for number in matcher.candidates(present):
         family, pattern = matcher.patterns[number]
         if flags is not None and family.flag not in flags:
@@ -81,9 +106,12 @@ def _detect(
             if "\x00" in evidence or (family.flag, evidence.lower()) in seen:
                 continue
             offset = starts[position]
-            if _negated(texts[position][1], start - offset, end - offset, family, matcher):
+            text = texts[position][1]
+            if _negated(text, start - offset, end - offset, family, matcher, cues=cues):
                 continue
             if family.unless is not None and family.unless.search(_sentence(joined, start, end)):
+                continue
+            if _in_the_past(text, start - offset, end - offset, matcher, cues.past_anchor):
                 continue
             seen.add((family.flag, evidence.lower()))
             signal = Signal(flag=family.flag, field=field, evidence=evidence, rule=family.rule)
@@ -106,9 +134,24 @@ def _matches_at(
             yield match.span()
 
 
-def _word_matches(regex: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+def _word_match_at_start(regex: re.Pattern[str], text: str) -> bool:
+    """Whether a lower-case pattern matches at the very start of `text` (any case)."""
+    lowered = text.lower()
+    return len(lowered) == len(text) and regex.match(lowered) is not None
+
+
+def _word_match_in(regex: re.Pattern[str], text: str) -> tuple[int, int] | None:
+    """The first match, starting a word, of a lower-case pattern in `text` (any case)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return None  # the rare text that changes length when lower-cased: no context cue
+    return next(_word_matches(regex, lowered), None)
+
+
+def _word_matches(
+    regex: re.Pattern[str], text: str, position: int = 0
+) -> Iterator[tuple[int, int]]:
     """Spans of the regex's matches that start a word (the compiled patterns do not check)."""
-    position = 0
     while (match := regex.search(text, position)) is not None:
         start, end = match.span()
         if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
@@ -118,7 +161,17 @@ def _word_matches(regex: re.Pattern[str], text: str) -> Iterator[tuple[int, int]
         yield start, end
 
 
-def _negated(text: str, start: int, end: int, family: CompiledFamily, matcher: Matcher) -> bool:
+class _Cues(NamedTuple):
+    """The context patterns that this text may contain (None where the prefilter rules out)."""
+
+    dismissal: re.Pattern[str] | None
+    list_opener: re.Pattern[str] | None
+    past_anchor: re.Pattern[str] | None
+
+
+def _negated(
+    text: str, start: int, end: int, family: CompiledFamily, matcher: Matcher, *, cues: _Cues
+) -> bool:
     before = text[max(0, start - _LOOK_BEHIND_CHARS) : start]
     clause = before[matcher.clause_start(before) :]
     words = _WORD.findall(clause)
@@ -136,12 +189,105 @@ def _negated(text: str, start: int, end: int, family: CompiledFamily, matcher: M
     for negators in (matcher.negator, family.negators_before):
         if negators is not None and negators.search(window):
             return True
-    after = text[end : end + _LOOK_AHEAD_CHARS]
-    after = after[: matcher.clause_end(after)]
-    return any(
+    ahead = text[end : end + _LOOK_AHEAD_CHARS]
+    after = ahead[: matcher.clause_end(ahead)]
+    if any(
         negation is not None and negation.match(after)
         for negation in (matcher.after_negation, family.negators_after)
+    ):
+        return True
+    if (
+        cues.dismissal is not None
+        and family.flag in matcher.dismissible
+        and _dismissed(text, end, matcher, cues.dismissal)
+    ):
+        return True
+    return cues.list_opener is not None and _in_negated_list(text, start, matcher, cues.list_opener)
+
+
+def _dismissed(text: str, end: int, matcher: Matcher, dismissal: re.Pattern[str]) -> bool:
+    """Whether the rest of the clause or the next one disowns the words: "our rival launched one,
+    but that is not what drives this"."""
+    ahead = text[end : end + _DISMISSAL_CHARS]
+    sentence_end = _SENTENCE_END.search(ahead)
+    if sentence_end is not None:
+        # A sentence that opens with the dismissal disowns the one before: "Other banks have
+        # chatbots. That is not why we want one."
+        following = ahead[sentence_end.end() :].lstrip(" \t")
+        if _word_match_at_start(dismissal, following):
+            return True
+        ahead = ahead[: sentence_end.start()]
+    # The clause of the words, then the next one that has words (", but that is ..." has an
+    # empty clause between the comma and "but").
+    reach, position, first = len(ahead), 0, True
+    for match in matcher.clause_breaks(ahead):
+        if first:
+            first = False
+        elif _WORD.search(ahead, position, match.start()) is not None:
+            reach = match.start()
+            break
+        position = match.end()
+    return _word_match_in(dismissal, ahead[:reach]) is not None
+
+
+def _in_negated_list(text: str, start: int, matcher: Matcher, opener: re.Pattern[str]) -> bool:
+    """Whether the words are an item of a list that a list opener negates: "this isn't about a
+    supplier's demo, the AI buzz or what other hospitals do"."""
+    if matcher.list_break is None:
+        return False
+    before = text[max(0, start - _LIST_CHARS) : start]
+    # A list stays inside its sentence: the opener is looked for there only.
+    before = before[max(before.rfind(mark) for mark in _SENTENCE_MARKS) + 1 :]
+    lowered = before.lower()
+    if len(lowered) != len(before):
+        return False  # the rare text that changes length: the item-by-item window still applies
+    # The last opener before the words governs them, unless a clause break ends its list.
+    opened = max((end for _, end in _word_matches(opener, lowered)), default=None)
+    if opened is None or matcher.list_break.search(lowered, opened) is not None:
+        return False
+    items = _LIST_SEPARATOR.split(before[opened:])
+    return len(items) <= _MAX_LIST_ITEMS and all(
+        len(_WORD.findall(item)) <= matcher.list_item_words for item in items
     )
+
+
+def _in_the_past(
+    text: str, start: int, end: int, matcher: Matcher, anchor: re.Pattern[str] | None
+) -> bool:
+    """Whether the words tell an earlier story ("years ago an integrator talked us into a data
+    lake"): a sentence anchored in the past, whose clause does not say it still holds."""
+    if anchor is None or _word_match_in(anchor, _sentence(text, start, end)) is None:
+        return False
+    # Only the words next to the trigger tell whether it still holds: in "years ago an integrator
+    # talked us into a data lake that is still unused" the present belongs to the data lake.
+    before = text[max(0, start - _LOOK_BEHIND_CHARS) : start]
+    after = text[end : end + _LOOK_AHEAD_CHARS]
+    near = " ".join(
+        [
+            *_WORD.findall(before[matcher.clause_start(before) :])[-_PRESENT_WORDS_BEFORE:],
+            text[start:end],
+            *_WORD.findall(after[: matcher.clause_end(after)])[:_PRESENT_WORDS_AFTER],
+        ]
+    )
+    return matcher.still_current is None or matcher.still_current.search(near) is None
+
+
+def _possible(cue: Cue | None, present: set[str]) -> re.Pattern[str] | None:
+    return cue.regex if cue is not None and cue.possible(present) else None
+
+
+def _unlabelled(text: str, matcher: Matcher) -> str:
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        if matcher.labels_any_case is None:
+            return text
+        return matcher.labels_any_case.sub(lambda match: _BLANK * len(match.group()), text)
+    if matcher.labels is None:
+        return text
+    spans = list(_word_matches(matcher.labels.regex, lowered))
+    for start, end in reversed(spans):
+        text = text[:start] + _BLANK * (end - start) + text[end:]
+    return text
 
 
 def _sentence(text: str, start: int, end: int) -> str:

@@ -1,7 +1,7 @@
 """The rubric as data: weights, thresholds, phrase families and texts, checked and compiled."""
 
 from advisor.policy.errors import PolicyError
-from advisor.policy.matching import CompiledFamily, CompiledPattern, Matcher
+from advisor.policy.matching import CompiledFamily, CompiledPattern, Cue, Matcher
 from advisor.policy.parsing import DEFAULT, parse_policy
 from advisor.policy.schema import TEXT_FIELDS, Family, FollowUpPolicy, Policy
 
@@ -10,6 +10,7 @@ __all__ = [
     "TEXT_FIELDS",
     "CompiledFamily",
     "CompiledPattern",
+    "Cue",
     "Family",
     "FollowUpPolicy",
     "Matcher",

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from advisor.assessment import Flag
 from advisor.policy.errors import PolicyError
@@ -29,7 +29,11 @@ if TYPE_CHECKING:
     # Annotations only: the schema's Policy imports this module to compile itself.
     from advisor.policy.schema import Family, Negation
 
-__all__ = ["CompiledFamily", "CompiledPattern", "Matcher", "compile_matcher"]
+__all__ = ["CompiledFamily", "CompiledPattern", "Cue", "Matcher", "compile_matcher"]
+
+# The flag ids as words, with a space or hyphen for the underscore ("vendor push"): the advisor
+# writes them into notes ("Follow-up on fomo: ..."), and its own words must never be evidence.
+_LABEL_PATTERNS: Final = [flag.value.replace("_", r"[\s_-]") for flag in Flag]
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,63 @@ class CompiledFamily:
     negators_after: re.Pattern[str] | None
 
 
+@dataclass(frozen=True)
+class Cue:
+    """A context pattern (a dismissal, a list opener, a past anchor) and the words it needs.
+
+    The detector asks it only about texts whose prefilter words include those of one of its
+    alternatives, so that a cue costs next to nothing where it cannot be. `regex` is for
+    lower-cased text and leaves out the word-start look-behind: callers check word starts.
+    """
+
+    regex: re.Pattern[str]
+    # Per alternative, the pieces every match of it needs (None: anything may match it).
+    gates: tuple[tuple[frozenset[str], ...] | None, ...]
+
+    @property
+    def literals(self) -> set[str]:
+        return {word for gate in self.gates for piece in gate or () for word in piece}
+
+    @cached_property
+    def first_pieces(self) -> frozenset[str] | None:
+        """The words one of which any match needs (None: no such words)."""
+        if any(gate is None for gate in self.gates):
+            return None
+        return frozenset(word for gate in self.gates for word in (gate or ((),))[0])
+
+    def possible(self, present: set[str]) -> bool:
+        """Whether a text with these prefilter words may contain the cue."""
+        first = self.first_pieces
+        if first is not None and first.isdisjoint(present):
+            return False  # most texts: one set operation
+        # Plain loops: this runs for every text that has one of the first words.
+        for gate in self.gates:
+            if gate is None:
+                return True
+            for piece in gate:
+                if piece.isdisjoint(present):
+                    break
+            else:
+                return True
+        return False
+
+
+def _cue(key: str, patterns: list[str], terms: dict[str, list[str]]) -> Cue | None:
+    if not patterns:
+        return None
+    # Parsed with the word-start look-behind, so that the gates know which words start a word
+    # (" fomo", not "fomo" inside any word); compiled without it, as callers check word starts.
+    sources = [
+        compile_at(f"{key}.{index}", pattern, terms) for index, pattern in enumerate(patterns)
+    ]
+    return Cue(
+        regex=re.compile(
+            lower_case_pattern("|".join(source.removeprefix(WORD_START) for source in sources))
+        ),
+        gates=tuple(required_literals(parse_regex(source)) for source in sources),
+    )
+
+
 def compile_matcher(
     terms: dict[str, list[str]], detectors: Mapping[Flag, list[Family]], negation: Negation
 ) -> Matcher:
@@ -99,10 +160,14 @@ def compile_matcher(
 
     # Punctuation, or a clause word; the words' look-behind is left out so the engine can
     # skip to likely first letters, and Matcher checks word starts itself.
-    breaks = [r"[.;:!?()\[\]\n,]"] + [
+    words = [
         compile_at(f"negation.clause_breaks.{index}", word, terms).removeprefix(WORD_START)
         for index, word in enumerate(negation.clause_breaks)
     ]
+    breaks = [r"[.;:!?()\[\]\n,]", *words]
+    # A list runs across commas; the other breaks end it. Only items are checked against it,
+    # never the whole text, so the words keep their look-behind.
+    list_breaks = [r"[.;:!?()\[\]\n]", *(WORD_START + word for word in words)]
     return Matcher.build(
         families,
         negator=window_pattern("negation.before", negation.before, terms),
@@ -116,6 +181,15 @@ def compile_matcher(
         clause_break_lowered=re.compile(lower_case_pattern("|".join(breaks))),
         window_words=negation.window_words,
         scope_continues=frozenset(word.lower() for word in negation.scope_continues),
+        dismissal=_cue("negation.dismissals", negation.dismissals, terms),
+        dismissible=frozenset(negation.dismissible),
+        list_opener=_cue("negation.list_openers", negation.list_openers, terms),
+        list_break=re.compile(lower_case_pattern("|".join(list_breaks))),
+        list_item_words=negation.list_item_words,
+        past_anchor=_cue("negation.past_anchors", negation.past_anchors, terms),
+        still_current=optional("negation.still_current", negation.still_current),
+        labels=_cue("labels", _LABEL_PATTERNS, {}),
+        labels_any_case=re.compile(alternation("labels", _LABEL_PATTERNS, {}), re.IGNORECASE),
     )
 
 
@@ -193,6 +267,16 @@ class Matcher:
     complete: tuple[int, ...]  # per pattern, the bits of all its indexed pieces
     everyday_pieces: tuple[tuple[frozenset[str], ...], ...]
     scope_continues: frozenset[str] = frozenset()
+    dismissal: Cue | None = None
+    dismissible: frozenset[Flag] = frozenset()
+    list_opener: Cue | None = None
+    list_break: re.Pattern[str] | None = None  # for lower-cased text
+    list_item_words: int = 6
+    past_anchor: Cue | None = None
+    still_current: re.Pattern[str] | None = None
+    # The flags' own names ("fomo", "vendor_push"): the advisor's labels, never evidence.
+    labels: Cue | None = None
+    labels_any_case: re.Pattern[str] | None = None  # for text that changes length lower-cased
 
     @classmethod
     def build(cls, families: list[CompiledFamily], **settings: Any) -> Matcher:
@@ -215,6 +299,11 @@ class Matcher:
             complete.append((1 << len(indexed)) - 1)
         literals = {word for _, p in patterns for words in p.required or () for word in words}
         literals.update(word for _, p in patterns for word in p.leading or ())
+        # The cues' words too, so that one scan tells which cues a text may contain.
+        for name in ("dismissal", "list_opener", "past_anchor", "labels"):
+            cue = settings.get(name)
+            if isinstance(cue, Cue):
+                literals.update(cue.literals)
         word_initial = sorted(word for word in literals if word.startswith(" "))
         # For each literal the literals it begins with, and the other way round; built from each
         # word's own prefixes, as comparing every pair would cost seconds at start-up.
@@ -251,15 +340,16 @@ class Matcher:
     def clause_start(self, text: str) -> int:
         """Where the last clause of `text` begins (after its last clause break)."""
         start = 0
-        for match in self._clause_breaks(text):
+        for match in self.clause_breaks(text):
             start = match.end()
         return start
 
     def clause_end(self, text: str) -> int:
         """Where the first clause of `text` ends (at its first clause break)."""
-        return next((match.start() for match in self._clause_breaks(text)), len(text))
+        return next((match.start() for match in self.clause_breaks(text)), len(text))
 
-    def _clause_breaks(self, text: str) -> Iterator[re.Match[str]]:
+    def clause_breaks(self, text: str) -> Iterator[re.Match[str]]:
+        """The clause breaks in `text`, in order."""
         lowered = text.lower()
         # The lower-case pattern on lower-cased text is three times faster than ignoring case;
         # the rare text whose length changes when lower-cased takes the slow way.

@@ -56,6 +56,21 @@ class Negation(_Strict):
     # Words that carry a negation on to the next item: "not a reaction to competitors or to hype".
     scope_continues: list[str] = []
     window_words: int = Field(ge=1, le=20)
+    # A dismissal in the same or the next clause disowns what was just said: "our rival rolled out
+    # something similar, but that is not what drives this".
+    dismissals: list[str] = []
+    # The flags a dismissal negates: a motive can be disowned, an open security gap cannot.
+    dismissible: list[Flag] = []
+    # Openers whose negation reaches every item of the list after them, across commas, "or",
+    # "nor" and "and": "this isn't about a supplier's demo, the AI buzz or what other hospitals do".
+    list_openers: list[str] = []
+    # A longer stretch between separators is a new clause, not an item of the list.
+    list_item_words: int = Field(default=6, ge=1, le=20)
+    # A sentence anchored in the past ("years ago", "our last chatbot") tells an earlier story: it
+    # is context for the proposal, not its signal ...
+    past_anchors: list[str] = []
+    # ... unless the clause says that it still holds ("is still stuck", "nobody has touched it").
+    still_current: list[str] = []
 
 
 class BusinessCaseWeights(_Strict):

@@ -434,3 +434,291 @@ def test_flags_argument_limits_detection() -> None:
     text = "The vendor demo was great and everyone is doing AI."
     only_fomo = detect_in_text(text, "problem", DEFAULT, flags=[Flag.FOMO])
     assert {s.flag for s in only_fomo} == {Flag.FOMO}
+
+
+# --- context: what the words are about, not only which words ------------------------------------
+
+
+def flag_fired(text: str, flag: str) -> bool:
+    return any(s.flag.value == flag for s in detect_in_text(text, "problem", DEFAULT))
+
+
+# A mention disowned in the same or the next clause ("..., but that is not what drives this").
+DISMISSED = [
+    ("our biggest rival rolled out something similar, but that is not what drives this", "fomo"),
+    (
+        "Two of our competitors launched chatbots last year; that's not why we're proposing this.",
+        "fomo",
+    ),
+    (
+        "The big insurers already offer instant quotes, but this isn't the point: our backlog is.",
+        "fomo",
+    ),
+    ("Everybody is talking about generative AI, which is irrelevant here.", "fomo"),
+    ("Yes, the vendor showed us a demo, but that's not what this is about.", "vendor_push"),
+    (
+        "Sure, a few competitors have launched similar tools, but that isn't what's driving this.",
+        "fomo",
+    ),
+    # A sentence that opens with the dismissal disowns the one before.
+    ("Other banks have chatbots. That is not why we want one.", "fomo"),
+    (
+        "The supplier demoed an AI module at the trade fair, but that played no part in this.",
+        "vendor_push",
+    ),
+]
+# The same mentions, then a clause that confirms rather than disowns them.
+NOT_DISMISSED = [
+    ("the rival launched one and that is why we must move", "fomo"),
+    ("Competitors launched one last year, and that is exactly why we have to move now.", "fomo"),
+    ("Our rivals rolled out a pricing engine, which is why the board is nervous.", "fomo"),
+    ("Other banks have chatbots. That is why we want one.", "fomo"),
+]
+
+
+@pytest.mark.parametrize(("text", "flag"), DISMISSED)
+def test_a_mention_disowned_in_the_next_clause_is_negated(text: str, flag: str) -> None:
+    assert not flag_fired(text, flag)
+
+
+@pytest.mark.parametrize(("text", "flag"), NOT_DISMISSED)
+def test_a_mention_confirmed_in_the_next_clause_still_flags(text: str, flag: str) -> None:
+    assert flag_fired(text, flag)
+
+
+# A list opener ("isn't about", "not driven by", "nothing to do with") negates every item.
+NEGATED_LISTS = [
+    "this isn't about a supplier's demo, the AI buzz or what other hospitals do",
+    "We are not driven by a vendor pitch, the hype or what competitors do.",
+    "It has nothing to do with a consultant's slides, the buzz around AI, nor what other banks"
+    " launched.",
+    "This proposal is not a reaction to the Databricks demo, the GenAI hype and our peers' apps.",
+    "We are not doing this because of a vendor's pitch, the hype or what our competitors did.",
+]
+
+
+@pytest.mark.parametrize("text", NEGATED_LISTS)
+def test_a_negated_list_reaches_every_item(text: str) -> None:
+    assert {"fomo", "vendor_push", "techno_push"}.isdisjoint(flags_in(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        # The items alone do flag: the negation, not a missing pattern, silences them above.
+        ("The AI buzz and what other hospitals do push us.", "fomo"),
+        ("It comes from the buzz around AI.", "fomo"),
+        ("We saw the Databricks demo.", "vendor_push"),
+        # A negation whose list ended: a new clause is not an item.
+        ("We have no owner, and the board wants AI.", "fomo"),
+        ("This is not about cost: competitors launched one and we must follow.", "fomo"),
+    ],
+)
+def test_items_outside_a_negated_list_still_flag(text: str, flag: str) -> None:
+    assert flag_fired(text, flag)
+
+
+# An earlier story told as a lesson is context, not the proposal's signal.
+RETROSPECTIVE = [
+    ("years ago an integrator talked us into a data lake nobody used", "vendor_push"),
+    ("Back in 2019 a consultancy pitched us a recommender that was shelved.", "vendor_push"),
+    (
+        "Last time, the vendor's demo convinced the CIO; this time finance asked for it.",
+        "vendor_push",
+    ),
+    (
+        "our last chatbot died after launch because no team owned it, so this time the service"
+        " desk owns it",
+        "pilot_purgatory",
+    ),
+    (
+        "Our previous forecasting model was abandoned after its author left, so this time IT"
+        " owns it.",
+        "pilot_purgatory",
+    ),
+    (
+        "We learned the hard way: the pilot quietly died when the contractor left.",
+        "pilot_purgatory",
+    ),
+]
+# Still true today, or not anchored in the past: the proposal's signal.
+CURRENT = [
+    ("An integrator talked us into a data lake.", "vendor_push"),
+    ("The chatbot died after launch because no team owned it.", "pilot_purgatory"),
+    ("The pilot has been stuck in PoC stage for 14 months.", "pilot_purgatory"),
+    ("Our previous pilot is still stuck in PoC stage after 14 months.", "pilot_purgatory"),
+    ("Years ago we launched a churn model and nobody has looked at it since.", "pilot_purgatory"),
+]
+
+
+@pytest.mark.parametrize(("text", "flag"), RETROSPECTIVE)
+def test_an_earlier_story_is_context(text: str, flag: str) -> None:
+    assert not flag_fired(text, flag)
+
+
+@pytest.mark.parametrize(("text", "flag"), CURRENT)
+def test_what_still_holds_flags(text: str, flag: str) -> None:
+    assert flag_fired(text, flag)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Follow-up on fomo: we need it because handlers are swamped",
+        "Follow-up on vendor_push: the idea is ours.",
+        "Follow-up on pilot_purgatory: the service desk runs it.",
+    ],
+)
+def test_the_advisors_own_labels_are_never_evidence(text: str) -> None:
+    signals = detect_in_text(text, "notes", DEFAULT)
+    assert signals == []
+
+
+# A seller that is only the source of the data, a measurement basis or an existing contract.
+SELLER_AS_SOURCE = [
+    "measured on the agency's monthly invoices",
+    "the supplier's delivery notes are scanned by hand",
+    "from the carrier's tracking feed",
+    "The vendor's monthly invoices show a 12% error rate.",
+    "According to the supplier's delivery notes, 8% of pallets arrive damaged.",
+    "The data came from the supplier's delivery notes.",
+    "Our consultancy's timesheets show 400 hours of rework a quarter.",
+    "The KPI is taken from the vendor's monthly report.",
+]
+
+
+@pytest.mark.parametrize("text", SELLER_AS_SOURCE)
+def test_a_seller_as_the_source_of_data_is_no_push(text: str) -> None:
+    assert not flag_fired(text, "vendor_push")
+
+
+# A seller known only by its role: not in any list of vendors or products.
+SELLER_BY_ROLE = [
+    "Dataplexa ran a workshop and offered to build the first version on its own platform.",
+    "Nordlight demoed its forecasting tool and will build it on their platform.",
+    "After a workshop with Quantiva, they offered to build the model for us.",
+    "Brightwave held a two-day hackathon with our planners and then offered to build a prototype.",
+]
+
+
+@pytest.mark.parametrize("text", SELLER_BY_ROLE)
+def test_a_seller_is_known_by_its_role(text: str) -> None:
+    rules = {s.rule for s in detect_in_text(text, "problem", DEFAULT)}
+    assert "vendor_push.seller_role" in rules
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The data team ran a workshop with planners to collect requirements.",
+        "Our engineers will build it on the platform we already run.",
+    ],
+)
+def test_our_own_workshops_and_platforms_are_no_seller(text: str) -> None:
+    assert not flag_fired(text, "vendor_push")
+
+
+COMPETITOR_PARITY = [
+    "the insurer next door has one now and brokers keep asking where ours is",
+    "The bank across the street launched one in spring; clients ask why we don't have one.",
+    "A competing retailer got one last month and franchisees keep asking when we will get ours.",
+    "Our members keep asking why we don't have one yet.",
+]
+
+
+@pytest.mark.parametrize("text", COMPETITOR_PARITY)
+def test_plain_language_competitor_pressure_is_fomo(text: str) -> None:
+    assert flag_fired(text, "fomo")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The insurer next door has one of the lowest prices in town.",
+        "Customers ask why their claim takes three weeks.",
+    ],
+)
+def test_neighbours_and_questions_without_parity_are_no_fomo(text: str) -> None:
+    assert not flag_fired(text, "fomo")
+
+
+IDLE_TECHNOLOGY = [
+    "the licence we bought last year is barely used; let's find something for it",
+    "Our GPU cluster sits idle most of the week, so we should find a use for it.",
+    "We pay for 200 Copilot seats that are barely used; let's put them to good use.",
+]
+
+
+@pytest.mark.parametrize("text", IDLE_TECHNOLOGY)
+def test_idle_technology_looking_for_a_problem_is_techno_push(text: str) -> None:
+    rules = {s.rule for s in detect_in_text(text, "problem", DEFAULT)}
+    assert "techno_push.idle_technology" in rules
+
+
+OPEN_FINDINGS = [
+    "the auditors' finding about shared admin accounts is still open",
+    "Two audit observations about weak password rules are still outstanding.",
+    "The regulator's remark on missing access logs remains unresolved.",
+    "Auditors flagged that admin passwords are shared; this is still open.",
+]
+CLOSED_FINDINGS = [
+    "The auditors' finding about shared admin accounts was closed in May.",
+    "The regulator's remark on missing access logs was resolved last quarter.",
+    "The pen-test findings from March have all been fixed.",
+]
+
+
+@pytest.mark.parametrize("text", OPEN_FINDINGS)
+def test_an_open_finding_in_free_text_is_security_first(text: str) -> None:
+    rules = {s.rule for s in detect_in_text(text, "notes", DEFAULT)}
+    assert "security_first.open_security_gaps" in rules
+
+
+@pytest.mark.parametrize("text", CLOSED_FINDINGS)
+def test_a_fixed_finding_is_not_security_first(text: str) -> None:
+    assert not flag_fired(text, "security_first")
+
+
+# A share of people's time that is the pain being solved, not the cost of running the model.
+TIME_SHARE_AS_PAIN = [
+    "60 claims handlers spend 40% of their time reading reports",
+    "Planners spend 25% of their working time copying figures between spreadsheets.",
+    "About 30 percent of the agents' capacity goes into re-keying addresses.",
+]
+TIME_SHARE_AS_OVERHEAD = [
+    "An analyst will spend 10% of her time maintaining the model.",
+    "We'll run it with 20% of one engineer's time.",
+    "Maintenance takes only 5% of an FTE.",
+    "One engineer gives 10% of his week to the pipeline.",
+]
+
+
+@pytest.mark.parametrize("text", TIME_SHARE_AS_PAIN)
+def test_a_share_of_time_that_is_the_pain_is_no_overhead(text: str) -> None:
+    assert not flag_fired(text, "overhead_underestimated")
+
+
+@pytest.mark.parametrize("text", TIME_SHARE_AS_OVERHEAD)
+def test_a_share_of_time_to_run_the_model_is_overhead(text: str) -> None:
+    assert flag_fired(text, "overhead_underestimated")
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        # The new families and the 'record' term stay out of ordinary business language.
+        ("The analysts demoed their tool to the planners.", "vendor_push"),
+        ("Customers ask why we don't have it in stock.", "fomo"),
+        ("Competitors offer it at half the price.", "fomo"),
+        ("The servers are not used at night.", "techno_push"),
+        ("Agents spend 30% of their time on support tickets.", "overhead_underestimated"),
+    ],
+)
+def test_context_rules_leave_ordinary_business_alone(text: str, flag: str) -> None:
+    assert not flag_fired(text, flag)
+
+
+def test_a_sellers_people_are_not_a_record() -> None:
+    assert flag_fired(
+        "The vendor's data scientists told us it needs no labelled data.", "vendor_push"
+    )

@@ -239,3 +239,43 @@ def test_json_form_has_exactly_the_contract_keys() -> None:
 
 def test_assess_is_deterministic() -> None:
     assert run_heavy(origin="vendor_pitch") == run_heavy(origin="vendor_pitch")
+
+
+def test_an_earlier_story_neither_flags_nor_caps_the_new_proposal() -> None:
+    assessment = run_heavy(
+        notes=(
+            "Years ago an integrator talked us into a data lake nobody used. Our last chatbot "
+            "died after launch because no team owned it, so this time the platform team owns it."
+        )
+    )
+    assert assessment.tier is Tier.FULL_MLOPS
+    flags = {signal.flag for signal in assessment.signals}
+    assert Flag.VENDOR_PUSH not in flags
+    assert Flag.PILOT_PURGATORY not in flags
+    # Told as the present, the same story caps the verdict.
+    current = run_heavy(notes="An integrator talked us into it and the chatbot died after launch.")
+    assert current.tier is Tier.MINIMUM_VIABLE_PROCESS
+
+
+def test_an_open_finding_in_the_notes_is_security_first_without_the_structured_field() -> None:
+    assessment = run(
+        security_gaps=False,
+        notes="The auditors' finding about shared admin accounts is still open.",
+    )
+    assert Flag.SECURITY_FIRST in {signal.flag for signal in assessment.signals}
+    closed = run(
+        security_gaps=False,
+        notes="The auditors' finding about shared admin accounts was closed in May.",
+    )
+    assert Flag.SECURITY_FIRST not in {signal.flag for signal in closed.signals}
+
+
+def test_the_pain_as_a_share_of_time_is_no_overhead() -> None:
+    assessment = run(problem="60 claims handlers spend 40% of their time reading reports.")
+    assert Flag.OVERHEAD_UNDERESTIMATED not in {signal.flag for signal in assessment.signals}
+
+
+def test_the_advisors_follow_up_label_is_never_quoted() -> None:
+    assessment = run(notes="Follow-up on fomo: we need it because handlers are swamped")
+    assert Flag.FOMO not in {signal.flag for signal in assessment.signals}
+    assert all("fomo" not in signal.evidence.lower() for signal in assessment.signals)
