@@ -249,7 +249,8 @@ class Catalogue(_Frozen):
         return None if question is None else question.prompt
 
     def follow_up_question(self, flag: Flag, policy: Policy = DEFAULT) -> Question:
-        """The follow-up for a flag as an ordinary, skippable text question filling the notes."""
+        """The follow-up for a flag as an ordinary, skippable text question; its answer is kept
+        under the flag (`Proposal.said["follow_up.<flag>"]`), not in the field it names."""
         return Question(
             id=f"{FOLLOW_UP_PREFIX}{flag.value}",
             field="notes",
