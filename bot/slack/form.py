@@ -237,7 +237,7 @@ def submit_page(
             step = advance(catalogue, state, _SKIP, policy=policy)
         if not _progressed(step, state, question_id):
             where = question_id if question_id in texts else questions[0].id
-            reason = step.reason if isinstance(step, Reprompt) and where == question_id else None
+            reason = _reason(step) if where == question_id else None
             return PageErrors({where: reason or _STALE_REASON})
         state = step.state
         if isinstance(step, Done):
@@ -272,7 +272,25 @@ def _problem(catalogue: Catalogue, question: Question, text: str, policy: Policy
     step = advance(catalogue, trial, text, policy=policy)
     if _progressed(step, trial, question.id):
         return None
-    return step.reason if isinstance(step, Reprompt) else _COMMAND_REASON
+    return _reason(step) or _COMMAND_REASON
+
+
+def _reason(step: Step) -> str | None:
+    """What the form shows under an answer the engine did not take.
+
+    A form has no buttons to confirm a reading with ("maybe 800k?" read as €800,000 a year):
+    it says what to type to keep a reading, which the engine then takes as it is.
+    """
+    if not isinstance(step, Reprompt):
+        return None
+    if step.state.pending is None:
+        return step.reason
+    typed = [value for _, value in step.question.options]
+    readings = [reading.how for reading in step.state.pending.readings]
+    if len(readings) == 1:
+        return f"I read {readings[0]}: type {typed[0]} to keep it, or type the right answer."
+    ways = " or ".join(f"{how} (type {value})" for how, value in zip(readings, typed, strict=True))
+    return f"That could mean {ways}: type the one you mean."
 
 
 def _progressed(step: Step, before: InterviewState, question_id: str) -> bool:

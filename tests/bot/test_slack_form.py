@@ -221,6 +221,11 @@ def test_a_whole_form_ends_with_the_verdict_in_the_channel(
     assert bad["response_action"] == "errors"
     assert set(bad["errors"]) == {"annual_value"}
     assert 0 < len(bad["errors"]["annual_value"]) <= FORM_ERROR_MAX
+    # A guess is read, not refused: with no button in a form, the error says what to type.
+    guessed = submit(server, page2["view"], {**ANSWERS, "annual_value": "maybe 300k? no idea"})
+    assert guessed["errors"] == {
+        "annual_value": "I read €300,000 a year: type 300000 to keep it, or type the right answer."
+    }
 
     pages = fill_in(server, page2["view"], ANSWERS)
     seen = [question for page in [first, *pages] for question in inputs(page)]
