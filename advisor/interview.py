@@ -288,11 +288,15 @@ def _confirm(question: Question, pending: Pending, state: InterviewState) -> Rep
     the question afresh."""
     readings = pending.readings
     if len(readings) == 1:
-        reason = f"I read {readings[0].how}. Is that right? Press it, or type the right answer."
+        reason = (
+            f"I read {readings[0].how}. Is that right? Choose it below, or type the right answer."
+        )
         labels = [f"Yes: {readings[0].how}"]
     else:
         listed = "; ".join(reading.how for reading in readings)
-        reason = f"That could mean: {listed}. Which did you mean? Press one, or type your answer."
+        reason = (
+            f"That could mean: {listed}. Which did you mean? Choose one below, or type your answer."
+        )
         labels = [reading.how for reading in readings]
     if pending.hedged:
         reason += " You called it a guess, so the verdict will treat it as unproven."
