@@ -194,6 +194,8 @@ def test_list_and_show_typed_in_the_thread_mid_interview_are_commands(
     asked = len(in_thread(server))
     for typed in ("list", "show 1"):
         assert server.post(message_event(typed, thread_ts=root_ts)).status_code == 200
+    # An event leaves the inbox when handled, a moment before its reply is posted: wait for both.
+    wait(lambda: len(server.slack.calls("chat.postEphemeral")) >= 2, "both private replies")
     server.settled()
     private = [c.args for c in server.slack.calls("chat.postEphemeral")]
     assert [args["text"] for args in private] == ["Your MLOps checks", "You have no check #1."]
