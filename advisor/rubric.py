@@ -420,4 +420,21 @@ def _caps(facts: _Facts, signals: list[Signal], tier: Tier) -> list[_Decision]:
             tier = ceiling
             text = f"Capped at {ceiling.value}: the {flag.value} flag must be resolved first."
             capped.append(_Decision(tier, f"cap.{flag.value}", text))
+    # An open security finding told in words weighs like `security_gaps: true` (foundations
+    # first); the text detectors already leave out findings described as fixed or closed.
+    described = next(
+        (
+            signal
+            for signal in signals
+            if signal.flag is Flag.SECURITY_FIRST and signal.field != "security_gaps"
+        ),
+        None,
+    )
+    if described is not None and tier.rank > Tier.FIX_FOUNDATIONS_FIRST.rank:
+        tier = Tier.FIX_FOUNDATIONS_FIRST
+        text = (
+            f"Capped at {tier.value}: an open security gap is described in {described.field}"
+            f" ({described.evidence!r}); it comes before new ML work."
+        )
+        capped.append(_Decision(tier, "cap.security_first_in_text", text))
     return capped

@@ -205,6 +205,14 @@ SECURITY_FIRST = [
         "Our security team says the data lake is not yet compliant with the AI Act.",
         "security_first",
     ),
+    (
+        "An external audit criticised the shop's admin console as reachable from the internet;"
+        " it is still waiting for a fix.",
+        "security_first",
+    ),
+    ("The pen test problems with the payroll export are still unresolved.", "security_first"),
+    ("The booking API exposes patient details to any logged-in user.", "security_first"),
+    ("Vulnerabilities in the old VPN must be fixed first.", "security_first"),
 ]
 
 POSITIVES = FOMO + VENDOR_PUSH + TECHNO_PUSH + OVERHEAD + PILOT_PURGATORY + SECURITY_FIRST
@@ -360,6 +368,9 @@ ORDINARY_BUSINESS = [
         "security_first",
     ),
     ("The last pen test came back clean.", "security_first"),
+    ("The gaps the auditors flagged in our HR share were closed last autumn.", "security_first"),
+    ("Vulnerabilities in the old VPN: both patched by the infra team.", "security_first"),
+    ("The vulnerabilities reported by the scanner in the spring were all fixed.", "security_first"),
     ("The AI Act requires us to document the model.", "security_first"),
 ]
 
