@@ -66,6 +66,8 @@ VENDOR_PUSH = [
     ("The integrator presented a reference case from a bank.", "vendor_push"),
     ("It was proposed by our ERP supplier as an add-on.", "vendor_push"),
     ("The supplier demoed an AI module at the trade fair.", "vendor_push"),
+    ("With their platform, no data scientists are required.", "vendor_push"),
+    ("After the supplier's webinar we want their scoring module.", "vendor_push"),
     ("Implementation partner recommends their accelerator package.", "vendor_push"),
     ("A reseller offered us free licences for the first year.", "vendor_push"),
     ("We were offered a free proof of concept by a start-up.", "vendor_push"),
@@ -244,6 +246,9 @@ NEGATED = [
     ("Competitors were not the reason for this project.", "fomo"),
     ("This is not a reaction to the competition or to hype.", "fomo"),
     ("The hype cycle is not why we are doing this; the call centre is overloaded.", "fomo"),
+    # Hype named to keep away from it.
+    ("Everyone here is tired of the buzz, so this is a plain forecasting job.", "fomo"),
+    ("Despite all the hype, the ask is simple: fewer late invoices.", "fomo"),
     ("Nobody asked us to copy the competition; the pain is in our own backlog.", "fomo"),
     ("Our competitors have not launched anything similar.", "fomo"),
     ("We are not chasing a trend; scrap costs us 1.2M a year.", "fomo"),
@@ -551,6 +556,20 @@ RETROSPECTIVE = [
         "We learned the hard way: the pilot quietly died when the contractor left.",
         "pilot_purgatory",
     ),
+    # A dated story, or one contrasted with today.
+    (
+        "A route-planning prototype in 2020 was shelved when the freelancer moved on.",
+        "pilot_purgatory",
+    ),
+    (
+        "Our 2018 pricing model was orphaned, which is why this one has a named owner.",
+        "pilot_purgatory",
+    ),
+    (
+        "The forecasting tool we bought was abandoned after a quarter, but this time it is a"
+        " spreadsheet the planner owns.",
+        "pilot_purgatory",
+    ),
 ]
 # Still true today, or not anchored in the past: the proposal's signal.
 CURRENT = [
@@ -559,6 +578,7 @@ CURRENT = [
     ("The pilot has been stuck in PoC stage for 14 months.", "pilot_purgatory"),
     ("Our previous pilot is still stuck in PoC stage after 14 months.", "pilot_purgatory"),
     ("Years ago we launched a churn model and nobody has looked at it since.", "pilot_purgatory"),
+    ("The 2024 pricing model is abandoned now.", "pilot_purgatory"),
 ]
 
 
@@ -595,6 +615,8 @@ SELLER_AS_SOURCE = [
     "The data came from the supplier's delivery notes.",
     "Our consultancy's timesheets show 400 hours of rework a quarter.",
     "The KPI is taken from the vendor's monthly report.",
+    "Meter readings come from the metering provider, and nothing new is bought.",
+    "The stock levels come from the logistics partner we already work with.",
 ]
 
 
@@ -623,6 +645,10 @@ def test_a_seller_is_known_by_its_role(text: str) -> None:
     [
         "The data team ran a workshop with planners to collect requirements.",
         "Our engineers will build it on the platform we already run.",
+        "Following our in-house hackathon demo, the finance team asked for it.",
+        "After the team's demo last sprint, planners listed their pain points.",
+        "Zero developers required: it is just a few threshold rules the lab lead can maintain.",
+        "It needs no ML engineers because our plant analysts can keep the report going.",
     ],
 )
 def test_our_own_workshops_and_platforms_are_no_seller(text: str) -> None:
