@@ -759,3 +759,50 @@ def test_a_sellers_people_are_not_a_record() -> None:
     assert flag_fired(
         "The vendor's data scientists told us it needs no labelled data.", "vendor_push"
     )
+
+
+# Signals said plainly, in words no list of phrases spelled out before.
+PLAIN_SIGNALS = [
+    ("Our board hopes we get in early, since that is where the market is heading.", "fomo"),
+    ("We are a small firm and want to be early.", "fomo"),
+    ("Next to the discount grocers our loyalty app looks really dated.", "fomo"),
+    ("The rival bank's app scans cheques and ours still can't.", "fomo"),
+    ("Virtual try-on is now on every competitor's website.", "fomo"),
+    ("Shoppers keep asking why don't you have one.", "fomo"),
+    ("Most of the clinics in the region already run an AI triage bot.", "fomo"),
+    ("Every garage in town is offering online booking these days.", "fomo"),
+    ("Management wants generative AI throughout the company.", "techno_push"),
+    ("We have not decided which process to automate first, but we want an LLM.", "techno_push"),
+    ("Nobody is sure yet which department would go first.", "techno_push"),
+    ("Let's build something with ChatGPT.", "techno_push"),
+    ("The platform is powerful, we should do something with it.", "techno_push"),
+    (
+        "Voltrix held an innovation day with our planners and then offered to build a pilot.",
+        "vendor_push",
+    ),
+    ("Kestrel will develop the scoring on their own fraud-detection cloud.", "vendor_push"),
+    ("The recommender has been parked in staging for eight months.", "pilot_purgatory"),
+    ("The model is ready but waiting for a rollout decision that no one makes.", "pilot_purgatory"),
+]
+# The same words in an ordinary sense.
+PLAIN_LOOKALIKES = [
+    ("We want to be early with invoice reminders, before the due date.", "fomo"),
+    ("Every supermarket supplier sends us an invoice.", "fomo"),
+    ("Not sure which process causes the delays, so we measured it.", "techno_push"),
+    ("The queue keeps growing, we should do something about it.", "techno_push"),
+    (
+        "The defects are stuck in testing for two days on average, slowing releases.",
+        "pilot_purgatory",
+    ),
+    ("Orders wait for a release date that the warehouse sets.", "pilot_purgatory"),
+]
+
+
+@pytest.mark.parametrize(("text", "flag"), PLAIN_SIGNALS)
+def test_plainly_said_signals_fire(text: str, flag: str) -> None:
+    assert flag_fired(text, flag)
+
+
+@pytest.mark.parametrize(("text", "flag"), PLAIN_LOOKALIKES)
+def test_plain_lookalikes_do_not_fire(text: str, flag: str) -> None:
+    assert not flag_fired(text, flag)
