@@ -324,6 +324,10 @@ def _structured_signals(facts: _Facts, need: int) -> list[Signal]:
     elif cost is not None and value < cost:
         evidence = f"annual_value_eur {value:,.0f} < annual_cost_eur {cost:,.0f}"
         add(Flag.NO_BUSINESS_CASE, "annual_value_eur", evidence, "value_below_cost")
+    if cost is None and value is not None:
+        # A value with nothing to compare it with is not yet a business case.
+        evidence = f"annual_value_eur {value:,.0f} without annual_cost_eur"
+        add(Flag.NO_BUSINESS_CASE, "annual_cost_eur", evidence, "value_not_compared_with_cost")
     if cost is None:
         add(Flag.OVERHEAD_UNDERESTIMATED, "annual_cost_eur", "annual_cost_eur: not given",
             "cost_missing")  # fmt: skip
@@ -370,6 +374,11 @@ def _tier(facts: _Facts, business: int, need: int, readiness: int) -> _Decision:
     if missing:
         text = f"No business case yet: missing {', '.join(missing)}."
         return _Decision(Tier.NO_BUSINESS_CASE, "tier.business_case_incomplete", text)
+    problem_words = len((facts.problem or "").split())
+    if problem_words < facts.policy.business_case.min_problem_words:
+        # A problem named in a few words ("better underwriting") gives nothing to measure against.
+        text = f"No business case yet: the problem {facts.problem!r} is too vague to measure."
+        return _Decision(Tier.NO_BUSINESS_CASE, "tier.problem_vague", text)
     if facts.ratio is not None and facts.ratio < 1:
         text = "No business case: the expected yearly value is below the yearly cost."
         return _Decision(Tier.NO_BUSINESS_CASE, "tier.value_below_cost", text)

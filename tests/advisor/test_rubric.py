@@ -308,3 +308,18 @@ def test_a_finding_described_as_fixed_neither_flags_nor_caps(notes: str) -> None
     assessment = run_heavy(security_gaps=False, notes=notes)
     assert assessment.tier is Tier.FULL_MLOPS
     assert Flag.SECURITY_FIRST not in {signal.flag for signal in assessment.signals}
+
+
+def test_a_problem_in_two_words_gives_no_business_case_whatever_the_figures() -> None:
+    assessment = run_heavy(problem="Smarter pricing.")
+    assert assessment.tier is Tier.NO_BUSINESS_CASE
+    assert any(reason.rule == "tier.problem_vague" for reason in assessment.reasons)
+
+
+def test_a_value_without_a_cost_is_not_yet_a_business_case() -> None:
+    assessment = run_heavy(annual_cost_eur=None)
+    assert "no_business_case.value_not_compared_with_cost" in rules(assessment)
+    assert "overhead_underestimated.cost_missing" in rules(assessment)
+    # Neither figure given: the missing value says it, the cost is not compared with anything.
+    neither = run(annual_value_eur=None, annual_cost_eur=None)
+    assert "no_business_case.value_not_compared_with_cost" not in rules(neither)
