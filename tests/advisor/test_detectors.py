@@ -579,6 +579,10 @@ CURRENT = [
     ("Our previous pilot is still stuck in PoC stage after 14 months.", "pilot_purgatory"),
     ("Years ago we launched a churn model and nobody has looked at it since.", "pilot_purgatory"),
     ("The 2024 pricing model is abandoned now.", "pilot_purgatory"),
+    # A dated fact is no story told as a lesson.
+    ("The 2025 pen test found critical vulnerabilities in the API.", "security_first"),
+    ("Our 2024 DPIA flagged unencrypted backups.", "security_first"),
+    ("A competitor launched a chatbot in 2025.", "fomo"),
 ]
 
 
