@@ -191,11 +191,16 @@ def _negated(
             return True
     ahead = text[end : end + _LOOK_AHEAD_CHARS]
     after = ahead[: matcher.clause_end(ahead)]
-    if any(
-        negation is not None and negation.match(after)
-        for negation in (matcher.after_negation, family.negators_after)
-    ):
+    if matcher.after_negation is not None and matcher.after_negation.match(after):
         return True
+    # A family's own negators after the words ("findings were all fixed", "audit findings on the
+    # old server: all closed") may run on to the end of the sentence: the pattern itself stops
+    # at any punctuation but a colon, dash or comma that announces the outcome.
+    if family.negators_after is not None:
+        sentence_end = _SENTENCE_END.search(ahead)
+        rest = ahead if sentence_end is None else ahead[: sentence_end.start()]
+        if family.negators_after.match(rest):
+            return True
     if (
         cues.dismissal is not None
         and family.flag in matcher.dismissible

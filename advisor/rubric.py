@@ -324,6 +324,10 @@ def _structured_signals(facts: _Facts, need: int) -> list[Signal]:
     elif cost is not None and value < cost:
         evidence = f"annual_value_eur {value:,.0f} < annual_cost_eur {cost:,.0f}"
         add(Flag.NO_BUSINESS_CASE, "annual_value_eur", evidence, "value_below_cost")
+    if cost is None and value is not None:
+        # A value with nothing to compare it with is not yet a business case.
+        evidence = f"annual_value_eur {value:,.0f} without annual_cost_eur"
+        add(Flag.NO_BUSINESS_CASE, "annual_cost_eur", evidence, "value_not_compared_with_cost")
     if cost is None:
         add(Flag.OVERHEAD_UNDERESTIMATED, "annual_cost_eur", "annual_cost_eur: not given",
             "cost_missing")  # fmt: skip
@@ -370,6 +374,11 @@ def _tier(facts: _Facts, business: int, need: int, readiness: int) -> _Decision:
     if missing:
         text = f"No business case yet: missing {', '.join(missing)}."
         return _Decision(Tier.NO_BUSINESS_CASE, "tier.business_case_incomplete", text)
+    problem_words = len((facts.problem or "").split())
+    if problem_words < facts.policy.business_case.min_problem_words:
+        # A problem named in a few words ("better underwriting") gives nothing to measure against.
+        text = f"No business case yet: the problem {facts.problem!r} is too vague to measure."
+        return _Decision(Tier.NO_BUSINESS_CASE, "tier.problem_vague", text)
     if facts.ratio is not None and facts.ratio < 1:
         text = "No business case: the expected yearly value is below the yearly cost."
         return _Decision(Tier.NO_BUSINESS_CASE, "tier.value_below_cost", text)
@@ -420,4 +429,21 @@ def _caps(facts: _Facts, signals: list[Signal], tier: Tier) -> list[_Decision]:
             tier = ceiling
             text = f"Capped at {ceiling.value}: the {flag.value} flag must be resolved first."
             capped.append(_Decision(tier, f"cap.{flag.value}", text))
+    # An open security finding told in words weighs like `security_gaps: true` (foundations
+    # first); the text detectors already leave out findings described as fixed or closed.
+    described = next(
+        (
+            signal
+            for signal in signals
+            if signal.flag is Flag.SECURITY_FIRST and signal.field != "security_gaps"
+        ),
+        None,
+    )
+    if described is not None and tier.rank > Tier.FIX_FOUNDATIONS_FIRST.rank:
+        tier = Tier.FIX_FOUNDATIONS_FIRST
+        text = (
+            f"Capped at {tier.value}: an open security gap is described in {described.field}"
+            f" ({described.evidence!r}); it comes before new ML work."
+        )
+        capped.append(_Decision(tier, "cap.security_first_in_text", text))
     return capped

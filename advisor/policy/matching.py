@@ -225,11 +225,22 @@ def _compile_family(
         # After the words only a passive counts, at most a few (non-negating) words later:
         # "findings were fixed", "gaps identified in 2023 have all been closed", not "we have not
         # fixed the findings".
+        # The words in between stop at a negation or a new clause ("but", "while"), and only a
+        # colon, dash, bracket or comma right before the outcome stands for the verb: "findings
+        # on the depot systems: all closed", "the vulnerabilities, since patched".
+        word = (
+            r"(?!(?:not|never|no|nor|nobody|none|nothing|but|however|although|though|while|"
+            r"whereas|yet|except|still|must|should|need|needs|to)\b)[\w'\u2019]+(?<!n't)(?<!n\u2019t)"
+        )
+        adverbs = (
+            r"(?:all|both|now|since|already|fully|long|been|mostly|largely|meanwhile|successfully|"
+            r"properly|finally)"
+        )
         after = re.compile(
-            r"^\W*(?:which |that )?(?:(?!(?:not|never|no|nor)\b)[\w'\u2019]+(?<!n't)(?<!n\u2019t)"
-            r"\s+){0,4}?(?:were|was|are|is|have|has|had|got|been|get)(?:\s+(?:all|now|since|"
-            r"already|fully|long|been|mostly|largely|meanwhile|successfully|properly|finally))*"
-            r"\s+(?:" + words + ")",
+            rf"^\W*(?:which |that )?(?:{word}\s+){{0,8}}?"
+            rf"(?:(?:were|was|are|is|have|has|had|got|been|get)(?:\s+{adverbs})*\s+"
+            rf"|(?:{word})?\s*[:,(\u2013\u2014-]\s*(?:{adverbs}\s+)*)"
+            r"(?:" + words + ")",
             re.IGNORECASE,
         )
     return CompiledFamily(

@@ -66,6 +66,8 @@ VENDOR_PUSH = [
     ("The integrator presented a reference case from a bank.", "vendor_push"),
     ("It was proposed by our ERP supplier as an add-on.", "vendor_push"),
     ("The supplier demoed an AI module at the trade fair.", "vendor_push"),
+    ("With their platform, no data scientists are required.", "vendor_push"),
+    ("After the supplier's webinar we want their scoring module.", "vendor_push"),
     ("Implementation partner recommends their accelerator package.", "vendor_push"),
     ("A reseller offered us free licences for the first year.", "vendor_push"),
     ("We were offered a free proof of concept by a start-up.", "vendor_push"),
@@ -205,6 +207,14 @@ SECURITY_FIRST = [
         "Our security team says the data lake is not yet compliant with the AI Act.",
         "security_first",
     ),
+    (
+        "An external audit criticised the shop's admin console as reachable from the internet;"
+        " it is still waiting for a fix.",
+        "security_first",
+    ),
+    ("The pen test problems with the payroll export are still unresolved.", "security_first"),
+    ("The booking API exposes patient details to any logged-in user.", "security_first"),
+    ("Vulnerabilities in the old VPN must be fixed first.", "security_first"),
 ]
 
 POSITIVES = FOMO + VENDOR_PUSH + TECHNO_PUSH + OVERHEAD + PILOT_PURGATORY + SECURITY_FIRST
@@ -236,6 +246,9 @@ NEGATED = [
     ("Competitors were not the reason for this project.", "fomo"),
     ("This is not a reaction to the competition or to hype.", "fomo"),
     ("The hype cycle is not why we are doing this; the call centre is overloaded.", "fomo"),
+    # Hype named to keep away from it.
+    ("Everyone here is tired of the buzz, so this is a plain forecasting job.", "fomo"),
+    ("Despite all the hype, the ask is simple: fewer late invoices.", "fomo"),
     ("Nobody asked us to copy the competition; the pain is in our own backlog.", "fomo"),
     ("Our competitors have not launched anything similar.", "fomo"),
     ("We are not chasing a trend; scrap costs us 1.2M a year.", "fomo"),
@@ -360,6 +373,9 @@ ORDINARY_BUSINESS = [
         "security_first",
     ),
     ("The last pen test came back clean.", "security_first"),
+    ("The gaps the auditors flagged in our HR share were closed last autumn.", "security_first"),
+    ("Vulnerabilities in the old VPN: both patched by the infra team.", "security_first"),
+    ("The vulnerabilities reported by the scanner in the spring were all fixed.", "security_first"),
     ("The AI Act requires us to document the model.", "security_first"),
 ]
 
@@ -540,6 +556,20 @@ RETROSPECTIVE = [
         "We learned the hard way: the pilot quietly died when the contractor left.",
         "pilot_purgatory",
     ),
+    # A dated story, or one contrasted with today.
+    (
+        "A route-planning prototype in 2020 was shelved when the freelancer moved on.",
+        "pilot_purgatory",
+    ),
+    (
+        "Our 2018 pricing model was orphaned, which is why this one has a named owner.",
+        "pilot_purgatory",
+    ),
+    (
+        "The forecasting tool we bought was abandoned after a quarter, but this time it is a"
+        " spreadsheet the planner owns.",
+        "pilot_purgatory",
+    ),
 ]
 # Still true today, or not anchored in the past: the proposal's signal.
 CURRENT = [
@@ -548,6 +578,11 @@ CURRENT = [
     ("The pilot has been stuck in PoC stage for 14 months.", "pilot_purgatory"),
     ("Our previous pilot is still stuck in PoC stage after 14 months.", "pilot_purgatory"),
     ("Years ago we launched a churn model and nobody has looked at it since.", "pilot_purgatory"),
+    ("The 2024 pricing model is abandoned now.", "pilot_purgatory"),
+    # A dated fact is no story told as a lesson.
+    ("The 2025 pen test found critical vulnerabilities in the API.", "security_first"),
+    ("Our 2024 DPIA flagged unencrypted backups.", "security_first"),
+    ("A competitor launched a chatbot in 2025.", "fomo"),
 ]
 
 
@@ -584,6 +619,8 @@ SELLER_AS_SOURCE = [
     "The data came from the supplier's delivery notes.",
     "Our consultancy's timesheets show 400 hours of rework a quarter.",
     "The KPI is taken from the vendor's monthly report.",
+    "Meter readings come from the metering provider, and nothing new is bought.",
+    "The stock levels come from the logistics partner we already work with.",
 ]
 
 
@@ -612,6 +649,10 @@ def test_a_seller_is_known_by_its_role(text: str) -> None:
     [
         "The data team ran a workshop with planners to collect requirements.",
         "Our engineers will build it on the platform we already run.",
+        "Following our in-house hackathon demo, the finance team asked for it.",
+        "After the team's demo last sprint, planners listed their pain points.",
+        "Zero developers required: it is just a few threshold rules the lab lead can maintain.",
+        "It needs no ML engineers because our plant analysts can keep the report going.",
     ],
 )
 def test_our_own_workshops_and_platforms_are_no_seller(text: str) -> None:
@@ -722,3 +763,50 @@ def test_a_sellers_people_are_not_a_record() -> None:
     assert flag_fired(
         "The vendor's data scientists told us it needs no labelled data.", "vendor_push"
     )
+
+
+# Signals said plainly, in words no list of phrases spelled out before.
+PLAIN_SIGNALS = [
+    ("Our board hopes we get in early, since that is where the market is heading.", "fomo"),
+    ("We are a small firm and want to be early.", "fomo"),
+    ("Next to the discount grocers our loyalty app looks really dated.", "fomo"),
+    ("The rival bank's app scans cheques and ours still can't.", "fomo"),
+    ("Virtual try-on is now on every competitor's website.", "fomo"),
+    ("Shoppers keep asking why don't you have one.", "fomo"),
+    ("Most of the clinics in the region already run an AI triage bot.", "fomo"),
+    ("Every garage in town is offering online booking these days.", "fomo"),
+    ("Management wants generative AI throughout the company.", "techno_push"),
+    ("We have not decided which process to automate first, but we want an LLM.", "techno_push"),
+    ("Nobody is sure yet which department would go first.", "techno_push"),
+    ("Let's build something with ChatGPT.", "techno_push"),
+    ("The platform is powerful, we should do something with it.", "techno_push"),
+    (
+        "Voltrix held an innovation day with our planners and then offered to build a pilot.",
+        "vendor_push",
+    ),
+    ("Kestrel will develop the scoring on their own fraud-detection cloud.", "vendor_push"),
+    ("The recommender has been parked in staging for eight months.", "pilot_purgatory"),
+    ("The model is ready but waiting for a rollout decision that no one makes.", "pilot_purgatory"),
+]
+# The same words in an ordinary sense.
+PLAIN_LOOKALIKES = [
+    ("We want to be early with invoice reminders, before the due date.", "fomo"),
+    ("Every supermarket supplier sends us an invoice.", "fomo"),
+    ("Not sure which process causes the delays, so we measured it.", "techno_push"),
+    ("The queue keeps growing, we should do something about it.", "techno_push"),
+    (
+        "The defects are stuck in testing for two days on average, slowing releases.",
+        "pilot_purgatory",
+    ),
+    ("Orders wait for a release date that the warehouse sets.", "pilot_purgatory"),
+]
+
+
+@pytest.mark.parametrize(("text", "flag"), PLAIN_SIGNALS)
+def test_plainly_said_signals_fire(text: str, flag: str) -> None:
+    assert flag_fired(text, flag)
+
+
+@pytest.mark.parametrize(("text", "flag"), PLAIN_LOOKALIKES)
+def test_plain_lookalikes_do_not_fire(text: str, flag: str) -> None:
+    assert not flag_fired(text, flag)

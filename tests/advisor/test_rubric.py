@@ -279,3 +279,47 @@ def test_the_advisors_follow_up_label_is_never_quoted() -> None:
     assessment = run(notes="Follow-up on fomo: we need it because handlers are swamped")
     assert Flag.FOMO not in {signal.flag for signal in assessment.signals}
     assert all("fomo" not in signal.evidence.lower() for signal in assessment.signals)
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Last month's security audit flagged the booking portal as leaking customer emails; it is"
+        " still on our to-do list.",
+        "The red team showed that the warehouse scanners run an unpatched firmware.",
+        "Our privacy review is still pending and the export share is publicly readable.",
+    ],
+)
+def test_an_open_gap_told_in_words_caps_like_the_structured_field(notes: str) -> None:
+    assessment = run_heavy(security_gaps=False, notes=notes)
+    assert assessment.tier is Tier.FIX_FOUNDATIONS_FIRST
+    assert "cap.security_first_in_text" in {reason.rule for reason in assessment.reasons}
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "The weaknesses the external pen testers listed in spring have all been remediated.",
+        "Pen test issues on the invoicing server: all fixed in January.",
+        "Findings of the ISO 27001 audit last year, since closed, covered backups only.",
+    ],
+)
+def test_a_finding_described_as_fixed_neither_flags_nor_caps(notes: str) -> None:
+    assessment = run_heavy(security_gaps=False, notes=notes)
+    assert assessment.tier is Tier.FULL_MLOPS
+    assert Flag.SECURITY_FIRST not in {signal.flag for signal in assessment.signals}
+
+
+def test_a_problem_in_two_words_gives_no_business_case_whatever_the_figures() -> None:
+    assessment = run_heavy(problem="Smarter pricing.")
+    assert assessment.tier is Tier.NO_BUSINESS_CASE
+    assert any(reason.rule == "tier.problem_vague" for reason in assessment.reasons)
+
+
+def test_a_value_without_a_cost_is_not_yet_a_business_case() -> None:
+    assessment = run_heavy(annual_cost_eur=None)
+    assert "no_business_case.value_not_compared_with_cost" in rules(assessment)
+    assert "overhead_underestimated.cost_missing" in rules(assessment)
+    # Neither figure given: the missing value says it, the cost is not compared with anything.
+    neither = run(annual_value_eur=None, annual_cost_eur=None)
+    assert "no_business_case.value_not_compared_with_cost" not in rules(neither)
