@@ -796,6 +796,9 @@ PLAIN_LOOKALIKES = [
         "pilot_purgatory",
     ),
     ("Orders wait for a release date that the warehouse sets.", "pilot_purgatory"),
+    ("Our rivals ship within a day and we don't know how.", "fomo"),
+    ("Drivers ask why don't we get paid weekly.", "fomo"),
+    ("We could do something with this sensor data to cut downtime.", "techno_push"),
 ]
 
 
