@@ -565,11 +565,6 @@ RETROSPECTIVE = [
         "Our 2018 pricing model was orphaned, which is why this one has a named owner.",
         "pilot_purgatory",
     ),
-    (
-        "The forecasting tool we bought was abandoned after a quarter, but this time it is a"
-        " spreadsheet the planner owns.",
-        "pilot_purgatory",
-    ),
 ]
 # Still true today, or not anchored in the past: the proposal's signal.
 CURRENT = [
@@ -579,6 +574,8 @@ CURRENT = [
     ("Our previous pilot is still stuck in PoC stage after 14 months.", "pilot_purgatory"),
     ("Years ago we launched a churn model and nobody has looked at it since.", "pilot_purgatory"),
     ("The 2024 pricing model is abandoned now.", "pilot_purgatory"),
+    # "This time" marks today's story, not an earlier one.
+    ("The old tool did its job, but this time a vendor pitched us a platform.", "vendor_push"),
     # A dated fact is no story told as a lesson.
     ("The 2025 pen test found critical vulnerabilities in the API.", "security_first"),
     ("Our 2024 DPIA flagged unencrypted backups.", "security_first"),
@@ -799,6 +796,9 @@ PLAIN_LOOKALIKES = [
         "pilot_purgatory",
     ),
     ("Orders wait for a release date that the warehouse sets.", "pilot_purgatory"),
+    ("Our rivals ship within a day and we don't know how.", "fomo"),
+    ("Drivers ask why don't we get paid weekly.", "fomo"),
+    ("We could do something with this sensor data to cut downtime.", "techno_push"),
 ]
 
 
