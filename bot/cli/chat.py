@@ -125,7 +125,8 @@ def _show(console: Console, step: Ask | Reprompt) -> None:
     question = step.question
     if isinstance(step, Reprompt):
         console.print(Text(for_terminal(step.reason), style="yellow"))
-        console.print(Text(f"For example: {for_terminal(step.example)}", style="dim"))
+        if step.state.pending is None:  # a reading to confirm lists its choices instead
+            console.print(Text(f"For example: {for_terminal(step.example)}", style="dim"))
     console.print(Text(question.prompt, style="bold cyan"))
     for number, choice in enumerate(question.choices, start=1):
         console.print(f"  {number}. {choice.label}")

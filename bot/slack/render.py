@@ -126,7 +126,8 @@ def _step_message(reply: replies.Progress | replies.UnderWay) -> SlackMessage:
     step: Step = reply.turn.step if isinstance(reply, replies.Progress) else reply.step
     if isinstance(step, Ask | Reprompt):
         reason = step.reason if isinstance(step, Reprompt) else None
-        example = step.example if isinstance(step, Reprompt) else None
+        # A reading offered to confirm needs no example of an answer: its choices are the answer.
+        example = step.example if isinstance(step, Reprompt) and not step.state.pending else None
         blocks = question_blocks(
             step.question, reason=reason, example=example, at=step.state.position
         )

@@ -96,7 +96,8 @@ def changed_line(recorded: replies.FollowUpRecorded) -> str:
 def _step(step: Step, use_case: UseCase | None) -> MessageActivityInput:
     if isinstance(step, Ask | Reprompt):
         reason = step.reason if isinstance(step, Reprompt) else None
-        example = step.example if isinstance(step, Reprompt) else None
+        # A reading offered to confirm needs no example of an answer: its choices are the answer.
+        example = step.example if isinstance(step, Reprompt) and not step.state.pending else None
         card = question_card(step.question, reason=reason, example=example, at=step.state.position)
         if card is not None:
             return message(card=card)
