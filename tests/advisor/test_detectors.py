@@ -810,3 +810,36 @@ def test_plainly_said_signals_fire(text: str, flag: str) -> None:
 @pytest.mark.parametrize(("text", "flag"), PLAIN_LOOKALIKES)
 def test_plain_lookalikes_do_not_fire(text: str, flag: str) -> None:
     assert not flag_fired(text, flag)
+
+
+# Audit and certification vocabulary: exceptions, nonconformities, counted criticals, open
+# corrective actions, leavers who can still log in. Closed or fixed ones do not count.
+AUDIT_VOCABULARY_OPEN = [
+    "Our ISAE 3402 report came back with three control exceptions around change management.",
+    "Last year's PCI DSS assessment recorded a nonconformity on key rotation.",
+    "The CAPA for the backup finding still hasn't been completed.",
+    "Of the supervisor's recommendations after the on-site visit, four items remain open.",
+    "The external scan turned up five high-severity vulnerabilities on the VPN concentrator.",
+    "Roughly thirty ex-employees still hold working VPN accounts, per HR.",
+]
+AUDIT_VOCABULARY_CLOSED = [
+    "Our ISO 27001 surveillance audit raised no nonconformities this year.",
+    "The SOC 2 report listed two exceptions, both closed in March.",
+    "All corrective actions from the audit are closed and verified.",
+    "Leavers lose their access on the last working day.",
+    "The regulator's three recommendations have all been implemented.",
+    "The pen test found two criticals, since patched.",
+    "We have four items outstanding on the project plan for the data team.",
+    "The model raised five high risk customers for review.",
+    "The ticket for the new dashboard is not done yet.",
+]
+
+
+@pytest.mark.parametrize("text", AUDIT_VOCABULARY_OPEN)
+def test_open_audit_and_certification_items_are_security_first(text: str) -> None:
+    assert "security_first" in flags_in(text, "notes")
+
+
+@pytest.mark.parametrize("text", AUDIT_VOCABULARY_CLOSED)
+def test_closed_or_unrelated_audit_like_items_are_not_security_first(text: str) -> None:
+    assert "security_first" not in flags_in(text, "notes")
