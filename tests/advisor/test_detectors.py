@@ -843,3 +843,39 @@ def test_open_audit_and_certification_items_are_security_first(text: str) -> Non
 @pytest.mark.parametrize("text", AUDIT_VOCABULARY_CLOSED)
 def test_closed_or_unrelated_audit_like_items_are_not_security_first(text: str) -> None:
     assert "security_first" not in flags_in(text, "notes")
+
+
+# The technology came first and the use is still being looked for: bought, adopted or built,
+# then a search for where it fits. Needs for a use of an ordinary thing do not count.
+USE_STILL_TO_FIND = [
+    "Procurement signed for Copilot across the firm, and we're now mapping where the licences"
+    " could add value.",
+    "IT stood up a Databricks workspace in the spring; the analytics team still has to find"
+    " a real use for it.",
+    "Each business unit has been asked to propose two use cases for the new GenAI platform.",
+    "Frankly this is technology-first: the vector database came with the upgrade and we want"
+    " something to run on it.",
+    "The intern's LLM prototype is neat, so let's give it a proper home somewhere in finance.",
+    "AI is the answer, now what's the question?",
+    "Every team should start using generative AI in its daily work.",
+]
+USE_FOUND_FIRST = [
+    "We need a production use for the forecast by May, when the planners switch systems.",
+    "We looked at where the delays happen and found most are at the loading bay.",
+    "Each department must bring its budget requests for the new year by March.",
+    "The model has no use for the postcode field, so we dropped it.",
+    "We need to work out where the sensors can be installed on the line.",
+    "The dashboard gives the planners a home for all the weekly figures.",
+    "Our data platform needs a home for the raw files before we start.",
+    "Customers first, technology second.",
+]
+
+
+@pytest.mark.parametrize("text", USE_STILL_TO_FIND)
+def test_technology_first_use_still_to_find_is_techno_push(text: str) -> None:
+    assert "techno_push" in flags_in(text)
+
+
+@pytest.mark.parametrize("text", USE_FOUND_FIRST)
+def test_looking_for_a_use_of_ordinary_things_is_not_techno_push(text: str) -> None:
+    assert "techno_push" not in flags_in(text)
