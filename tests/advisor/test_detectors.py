@@ -879,3 +879,32 @@ def test_technology_first_use_still_to_find_is_techno_push(text: str) -> None:
 @pytest.mark.parametrize("text", USE_FOUND_FIRST)
 def test_looking_for_a_use_of_ordinary_things_is_not_techno_push(text: str) -> None:
     assert "techno_push" not in flags_in(text)
+
+
+# Running costs that leave out the people: the cost is the infrastructure bill alone, nobody is
+# funded to retrain or monitor, upkeep absorbed by existing resources. Sentences that price
+# people, or absorb something other than the model's upkeep, do not count.
+PEOPLE_LEFT_OUT = [
+    "The yearly cost is really just the Azure invoice, around 60k.",
+    "No budget has been set aside for retraining once the agency leaves.",
+    "Monitoring and model updates will be absorbed within current capacity.",
+    "Whatever retraining it needs can be absorbed within the existing headcount, we think.",
+]
+PEOPLE_PRICED = [
+    "The annual cost is the cloud bill plus two engineers at 100k each.",
+    "The total cost covers hosting and two FTE for retraining and monitoring.",
+    "Budget for retraining and monitoring is set aside: one analyst, half-time.",
+    "The annual cost of the outages is the main reason we are doing this.",
+    "Travel costs are covered from existing budgets.",
+    "Support for the new printers is handled by the existing team.",
+]
+
+
+@pytest.mark.parametrize("text", PEOPLE_LEFT_OUT)
+def test_running_costs_without_people_are_overhead(text: str) -> None:
+    assert "overhead_underestimated" in flags_in(text, "notes")
+
+
+@pytest.mark.parametrize("text", PEOPLE_PRICED)
+def test_running_costs_that_price_people_are_not_overhead(text: str) -> None:
+    assert "overhead_underestimated" not in flags_in(text, "notes")
