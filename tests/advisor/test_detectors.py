@@ -908,3 +908,34 @@ def test_running_costs_without_people_are_overhead(text: str) -> None:
 @pytest.mark.parametrize("text", PEOPLE_PRICED)
 def test_running_costs_that_price_people_are_not_overhead(text: str) -> None:
     assert "overhead_underestimated" not in flags_in(text, "notes")
+
+
+# One rival or the sector held up against us, said plainly. Comparisons that are the business
+# pain itself, alternate weeks, questions about ordinary service and internal sites do not count.
+PLAIN_COMPARISON = [
+    "Shoppers keep comparing us against the bigger grocers on the app.",
+    "Even the tiny bakery chain down the road has an AI ordering assistant now.",
+    "We are one of the last hauliers left without machine learning routing.",
+    "Most other dealers around here already offer online valuations.",
+    "Patients ask the front desk why we don't.",
+    "The sector survey ranked us bottom quartile for digital maturity.",
+]
+NO_PLAIN_COMPARISON = [
+    "Every other week the team has a review of the backlog.",
+    "Customers ask why we don't deliver on Sundays.",
+    "The benchmark put us in the bottom quartile on cost per claim, which is the pain.",
+    "The other sites in our network have the same ERP.",
+    "We compared the two suppliers on price and quality.",
+    "Even with AI assistance, handlers need to check each file.",
+    "Even after the upgrade, the team has a chatbot backlog.",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_COMPARISON)
+def test_a_plain_comparison_with_rivals_or_the_sector_is_fomo(text: str) -> None:
+    assert "fomo" in flags_in(text)
+
+
+@pytest.mark.parametrize("text", NO_PLAIN_COMPARISON)
+def test_ordinary_comparisons_are_not_fomo(text: str) -> None:
+    assert "fomo" not in flags_in(text)
