@@ -810,3 +810,132 @@ def test_plainly_said_signals_fire(text: str, flag: str) -> None:
 @pytest.mark.parametrize(("text", "flag"), PLAIN_LOOKALIKES)
 def test_plain_lookalikes_do_not_fire(text: str, flag: str) -> None:
     assert not flag_fired(text, flag)
+
+
+# Audit and certification vocabulary: exceptions, nonconformities, counted criticals, open
+# corrective actions, leavers who can still log in. Closed or fixed ones do not count.
+AUDIT_VOCABULARY_OPEN = [
+    "Our ISAE 3402 report came back with three control exceptions around change management.",
+    "Last year's PCI DSS assessment recorded a nonconformity on key rotation.",
+    "The CAPA for the backup finding still hasn't been completed.",
+    "Of the supervisor's recommendations after the on-site visit, four items remain open.",
+    "The external scan turned up five high-severity vulnerabilities on the VPN concentrator.",
+    "Roughly thirty ex-employees still hold working VPN accounts, per HR.",
+]
+AUDIT_VOCABULARY_CLOSED = [
+    "Our ISO 27001 surveillance audit raised no nonconformities this year.",
+    "The SOC 2 report listed two exceptions, both closed in March.",
+    "All corrective actions from the audit are closed and verified.",
+    "Leavers lose their access on the last working day.",
+    "The regulator's three recommendations have all been implemented.",
+    "The pen test found two criticals, since patched.",
+    "We have four items outstanding on the project plan for the data team.",
+    "The model raised five high risk customers for review.",
+    "The ticket for the new dashboard is not done yet.",
+]
+
+
+@pytest.mark.parametrize("text", AUDIT_VOCABULARY_OPEN)
+def test_open_audit_and_certification_items_are_security_first(text: str) -> None:
+    assert "security_first" in flags_in(text, "notes")
+
+
+@pytest.mark.parametrize("text", AUDIT_VOCABULARY_CLOSED)
+def test_closed_or_unrelated_audit_like_items_are_not_security_first(text: str) -> None:
+    assert "security_first" not in flags_in(text, "notes")
+
+
+# The technology came first and the use is still being looked for: bought, adopted or built,
+# then a search for where it fits. Needs for a use of an ordinary thing do not count.
+USE_STILL_TO_FIND = [
+    "Procurement signed for Copilot across the firm, and we're now mapping where the licences"
+    " could add value.",
+    "IT stood up a Databricks workspace in the spring; the analytics team still has to find"
+    " a real use for it.",
+    "Each business unit has been asked to propose two use cases for the new GenAI platform.",
+    "Frankly this is technology-first: the vector database came with the upgrade and we want"
+    " something to run on it.",
+    "The intern's LLM prototype is neat, so let's give it a proper home somewhere in finance.",
+    "AI is the answer, now what's the question?",
+    "Every team should start using generative AI in its daily work.",
+]
+USE_FOUND_FIRST = [
+    "We need a production use for the forecast by May, when the planners switch systems.",
+    "We looked at where the delays happen and found most are at the loading bay.",
+    "Each department must bring its budget requests for the new year by March.",
+    "The model has no use for the postcode field, so we dropped it.",
+    "We need to work out where the sensors can be installed on the line.",
+    "The dashboard gives the planners a home for all the weekly figures.",
+    "Our data platform needs a home for the raw files before we start.",
+    "Customers first, technology second.",
+]
+
+
+@pytest.mark.parametrize("text", USE_STILL_TO_FIND)
+def test_technology_first_use_still_to_find_is_techno_push(text: str) -> None:
+    assert "techno_push" in flags_in(text)
+
+
+@pytest.mark.parametrize("text", USE_FOUND_FIRST)
+def test_looking_for_a_use_of_ordinary_things_is_not_techno_push(text: str) -> None:
+    assert "techno_push" not in flags_in(text)
+
+
+# Running costs that leave out the people: the cost is the infrastructure bill alone, nobody is
+# funded to retrain or monitor, upkeep absorbed by existing resources. Sentences that price
+# people, or absorb something other than the model's upkeep, do not count.
+PEOPLE_LEFT_OUT = [
+    "The yearly cost is really just the Azure invoice, around 60k.",
+    "No budget has been set aside for retraining once the agency leaves.",
+    "Monitoring and model updates will be absorbed within current capacity.",
+    "Whatever retraining it needs can be absorbed within the existing headcount, we think.",
+]
+PEOPLE_PRICED = [
+    "The annual cost is the cloud bill plus two engineers at 100k each.",
+    "The total cost covers hosting and two FTE for retraining and monitoring.",
+    "Budget for retraining and monitoring is set aside: one analyst, half-time.",
+    "The annual cost of the outages is the main reason we are doing this.",
+    "Travel costs are covered from existing budgets.",
+    "Support for the new printers is handled by the existing team.",
+]
+
+
+@pytest.mark.parametrize("text", PEOPLE_LEFT_OUT)
+def test_running_costs_without_people_are_overhead(text: str) -> None:
+    assert "overhead_underestimated" in flags_in(text, "notes")
+
+
+@pytest.mark.parametrize("text", PEOPLE_PRICED)
+def test_running_costs_that_price_people_are_not_overhead(text: str) -> None:
+    assert "overhead_underestimated" not in flags_in(text, "notes")
+
+
+# One rival or the sector held up against us, said plainly. Comparisons that are the business
+# pain itself, alternate weeks, questions about ordinary service and internal sites do not count.
+PLAIN_COMPARISON = [
+    "Shoppers keep comparing us against the bigger grocers on the app.",
+    "Even the tiny bakery chain down the road has an AI ordering assistant now.",
+    "We are one of the last hauliers left without machine learning routing.",
+    "Most other dealers around here already offer online valuations.",
+    "Patients ask the front desk why we don't.",
+    "The sector survey ranked us bottom quartile for digital maturity.",
+]
+NO_PLAIN_COMPARISON = [
+    "Every other week the team has a review of the backlog.",
+    "Customers ask why we don't deliver on Sundays.",
+    "The benchmark put us in the bottom quartile on cost per claim, which is the pain.",
+    "The other sites in our network have the same ERP.",
+    "We compared the two suppliers on price and quality.",
+    "Even with AI assistance, handlers need to check each file.",
+    "Even after the upgrade, the team has a chatbot backlog.",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_COMPARISON)
+def test_a_plain_comparison_with_rivals_or_the_sector_is_fomo(text: str) -> None:
+    assert "fomo" in flags_in(text)
+
+
+@pytest.mark.parametrize("text", NO_PLAIN_COMPARISON)
+def test_ordinary_comparisons_are_not_fomo(text: str) -> None:
+    assert "fomo" not in flags_in(text)
