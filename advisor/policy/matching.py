@@ -396,27 +396,32 @@ class Matcher:
         numbers.sort()
         return numbers
 
-    def scan(self, lowered: str) -> tuple[set[str], list[tuple[int, str]]]:
-        """The prefilter words in lower-cased text, and each word start where the finder saw a
-        literal, in text order, with the longest literal seen there (see `starts_for`)."""
+    def scan(self, lowered: str) -> tuple[set[str], dict[str, list[int]]]:
+        """The prefilter words in lower-cased text, and by the longest literal the finder saw at
+        a word start, those word starts in text order (see `starts_for`)."""
         found = {literal for literal in self.plain_literals if literal in lowered}
+        hits: dict[str, list[int]] = {}
+        for match in self.word_initial_finder.finditer(lowered):
+            hits.setdefault(match.group(1), []).append(match.start())
         shorter = self.shorter_word_initial
-        hits = [
-            (match.start(), match.group(1)) for match in self.word_initial_finder.finditer(lowered)
-        ]
-        for _, longest in hits:
+        for longest in hits:
             # The finder takes the longest literal at each word start; the shorter ones that
             # begin the same way ("sales" in "salesperson") are there too.
             found.update(shorter[longest])
         return found, hits
 
-    def starts_for(self, number: int, hits: list[tuple[int, str]]) -> list[int] | None:
+    def starts_for(self, number: int, hits: dict[str, list[int]]) -> list[int] | None:
         """Word starts where pattern `number` can begin, in order; None if it has no leading
         words and must be searched for."""
         leading = self.leading_longest[number]
         if leading is None:
             return None
-        return [start for start, longest in hits if longest in leading]
+        # Grouped by word, so each pattern looks only at the few words it can begin with rather
+        # than at every word start of the text (200 patterns times every hit cost a tenth).
+        words = leading.intersection(hits)
+        if len(words) == 1:
+            return hits[next(iter(words))]
+        return sorted(start for word in words for start in hits[word])
 
 
 def _inside_word(text: str, index: int) -> bool:
