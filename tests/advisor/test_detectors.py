@@ -939,3 +939,56 @@ def test_a_plain_comparison_with_rivals_or_the_sector_is_fomo(text: str) -> None
 @pytest.mark.parametrize("text", NO_PLAIN_COMPARISON)
 def test_ordinary_comparisons_are_not_fomo(text: str) -> None:
     assert "fomo" not in flags_in(text)
+
+
+# Fomo in other shapes: ranked low in someone's AI or digital index, the others round here, not
+# wanting to be among the minority or the laggards, rivals pointed at, parity wanted. A ranking
+# of the pain itself, feature or pay parity, a motive granted then set aside or disowned as a
+# race, and a consultant's "quick win" label do not count.
+FOMO_SHAPES = [
+    "A consultancy's digital maturity ranking of regional lenders had us near the bottom, and the"
+    " chair hates that.",
+    "The magazine's annual AI readiness index ranked us 17th out of 18 building societies.",
+    "Most other garages round us already use online booking assistants, according to our MD.",
+    "Most other libraries locally already offer an AI reading assistant.",
+    "Analysts expect seven in ten hauliers to use predictive routing soon; we would hate to be"
+    " among the laggards.",
+    "Leadership doesn't want us to be one of the remaining 30% without automated pricing.",
+    "Our chairman constantly points to the big retailers and their personalised offers.",
+    "The CFO wants digital parity with the leading banks before the next investor day.",
+    "Management asked for parity by the summer.",
+    "We need some quick wins to show the board before the AI budget review.",
+    "Rival insurers already use AI pricing and we are racing to match them.",
+]
+NO_FOMO_SHAPES = [
+    "The customer satisfaction index ranked us 14th of 15, which is exactly the pain we want to"
+    " fix.",
+    "Our data quality scorecard rates us low on completeness for the address field.",
+    "We need feature parity with the legacy billing system before we switch it off.",
+    "Pay parity between the two sites is part of the union agreement.",
+    "The signpost points to the big warehouses on the ring road.",
+    "Volunteers asked whether we're lagging other charities on AI. Good question, but a poor"
+    " reason to build anything.",
+    "The board wondered if we trail the big insurers on AI, which is the wrong reason to start a"
+    " project.",
+    "The consultants called it a quick win in their slides.",
+    "Staff would rather not be among the remaining few who work nights.",
+    "Sure, the big hotel groups have smart pricing now, but we aren't trying to copy them; empty"
+    " rooms on Tuesdays are the issue.",
+]
+
+
+@pytest.mark.parametrize("text", FOMO_SHAPES)
+def test_fomo_in_other_shapes_fires(text: str) -> None:
+    assert "fomo" in flags_in(text)
+
+
+@pytest.mark.parametrize("text", NO_FOMO_SHAPES)
+def test_fomo_lookalikes_do_not_fire(text: str) -> None:
+    assert "fomo" not in flags_in(text)
+
+
+def test_a_motive_disowned_as_a_race_is_no_techno_push() -> None:
+    assert "techno_push" not in flags_in(
+        "Sure, rival florists have shiny AI gadgets, but we're not chasing that."
+    )
