@@ -992,3 +992,45 @@ def test_a_motive_disowned_as_a_race_is_no_techno_push() -> None:
     assert "techno_push" not in flags_in(
         "Sure, rival florists have shiny AI gadgets, but we're not chasing that."
     )
+
+
+# Sellers in other shapes: free pilots of any length, a seller's strategy deck or roadmap, its
+# own people proposed to deliver, first-customer programmes, dealers and distributors that pitch,
+# bundles and sign-by-a-date discounts. A vendor's staff working under an existing contract, a
+# data subscription, supplier payment terms and our own staff's proposals do not count.
+VENDOR_SHAPES = [
+    "A document-AI start-up has offered us a free 90-day pilot on our scanned claims.",
+    "A firm selling route software gave us a complimentary, month-long trial.",
+    "The consultancy's data strategy roadmap puts a chatbot first, to be built by them.",
+    "The integrator proposed that their consultants implement the forecasting engine.",
+    "Our CRM vendor invited us to become a design partner for their lead-scoring add-on.",
+    "We could join the supplier's early adopter programme and get the module at cost.",
+    "The start-up would take us on as one of its launch customers at half price.",
+    "The forklift dealer pitched us a telematics package with predictive maintenance.",
+    "The distributor's AI pricing module was shown to us at their customer day.",
+    "Their predictive add-on is thrown in for free with the ERP renewal.",
+    "It is 25% off if we sign before the end of the fiscal year.",
+]
+NO_VENDOR_SHAPES = [
+    "The technicians who service the chillers come from the equipment vendor under our existing"
+    " maintenance agreement.",
+    "We are free to run a trial of our own model on last year's data.",
+    "Our weather data subscription was bought three years ago and feeds the current planning"
+    " sheet.",
+    "Suppliers give us 2% off when we pay within ten days.",
+    "The nurses proposed that their team runs the new rota trial.",
+    "Early adopters among our own staff tested the new intranet search.",
+    "Our launch customers asked for smarter search in the app we sell.",
+    "We will sign the office lease before the end of the quarter.",
+    "The car dealer's invoices arrive as PDFs and are keyed in by hand.",
+]
+
+
+@pytest.mark.parametrize("text", VENDOR_SHAPES)
+def test_vendor_push_in_other_shapes_fires(text: str) -> None:
+    assert "vendor_push" in flags_in(text, "notes")
+
+
+@pytest.mark.parametrize("text", NO_VENDOR_SHAPES)
+def test_vendor_lookalikes_do_not_fire(text: str) -> None:
+    assert "vendor_push" not in flags_in(text, "notes")
