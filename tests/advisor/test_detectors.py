@@ -1034,3 +1034,33 @@ def test_vendor_push_in_other_shapes_fires(text: str) -> None:
 @pytest.mark.parametrize("text", NO_VENDOR_SHAPES)
 def test_vendor_lookalikes_do_not_fire(text: str) -> None:
     assert "vendor_push" not in flags_in(text, "notes")
+
+
+# Acquired first, the use looked for afterwards (in the same or the next sentence), or every site
+# asked to find a use for it. Things bought with their use known, and budget rounds, do not count.
+TECHNOLOGY_THEN_A_USE = [
+    "We licensed a graph database last autumn and are still working out what to do with it.",
+    "IT installed a GPU server in January; we are wondering where we could apply it.",
+    "The innovation lab built a speech bot for the open day, and now management asks what it"
+    " might be useful for.",
+    "Head office challenged every branch to come up with two uses for the new language model.",
+    "The region expects all our depots to propose applications for the drone service.",
+]
+USE_KNOWN_OR_ORDINARY = [
+    "We bought a new forklift and trained everyone on how to use it.",
+    "We built the extension in 2019 and now use it for returns.",
+    "We bought the vans in May and know exactly what we will use them for: night deliveries.",
+    "The old depot is empty and the question is what it could be used for.",
+    "Head office asked every branch to bring budget ideas for the new year.",
+    "We built the dashboard because planners could not see stock, and we know what to do with it.",
+]
+
+
+@pytest.mark.parametrize("text", TECHNOLOGY_THEN_A_USE)
+def test_technology_acquired_then_a_use_looked_for_is_techno_push(text: str) -> None:
+    assert "techno_push" in flags_in(text)
+
+
+@pytest.mark.parametrize("text", USE_KNOWN_OR_ORDINARY)
+def test_a_use_known_or_an_ordinary_thing_is_not_techno_push(text: str) -> None:
+    assert "techno_push" not in flags_in(text)
