@@ -1064,3 +1064,38 @@ def test_technology_acquired_then_a_use_looked_for_is_techno_push(text: str) -> 
 @pytest.mark.parametrize("text", USE_KNOWN_OR_ORDINARY)
 def test_a_use_known_or_an_ordinary_thing_is_not_techno_push(text: str) -> None:
     assert "techno_push" not in flags_in(text)
+
+
+# A pilot whose fate nobody decides: no call to scale or stop it, no go-live decision for months,
+# the approving body not meeting, waiting on who pays for production, parked "in validation" for
+# a year. Ordinary undecided matters, a production line, short reviews and an old intranet told
+# as a lesson do not count; a dated portal that is still unowned does.
+UNDECIDED_PILOTS = [
+    "The churn model works, but no one has made the call to scale it up or shut it down.",
+    "Still no go-live decision after eight months, so the scores only feed a sandbox.",
+    "The roll-out decision keeps getting pushed back by the regional directors.",
+    "The investment board that signs off production hasn't convened since last September.",
+    "We are still waiting on an answer about which department funds the hosting once it leaves"
+    " the lab.",
+    "The matching engine is still 'in validation' after well over a year.",
+    "Our 2022 customer portal is still unused because nobody owns it.",
+]
+DECIDED_OR_UNRELATED = [
+    "Nobody has decided the colour of the new uniforms yet.",
+    "We are waiting for a decision on who pays for the canteen refurbishment.",
+    "We're waiting on a decision about whether the production line moves to Leeds.",
+    "The investment committee has not met yet this year, so the budget is open.",
+    "The new pricing has been in review for two weeks.",
+    "Our 2020 staff intranet had pages nobody read after launch, a lesson we took: this one has"
+    " an editor from day one.",
+]
+
+
+@pytest.mark.parametrize("text", UNDECIDED_PILOTS)
+def test_a_pilot_whose_fate_nobody_decides_is_purgatory(text: str) -> None:
+    assert "pilot_purgatory" in flags_in(text, "notes")
+
+
+@pytest.mark.parametrize("text", DECIDED_OR_UNRELATED)
+def test_ordinary_pending_decisions_are_not_purgatory(text: str) -> None:
+    assert "pilot_purgatory" not in flags_in(text, "notes")
