@@ -1099,3 +1099,44 @@ def test_a_pilot_whose_fate_nobody_decides_is_purgatory(text: str) -> None:
 @pytest.mark.parametrize("text", DECIDED_OR_UNRELATED)
 def test_ordinary_pending_decisions_are_not_purgatory(text: str) -> None:
     assert "pilot_purgatory" not in flags_in(text, "notes")
+
+
+# Upkeep nobody is really given: fitted into quiet spells, left to one person shared across many
+# places, "on autopilot", an annual amount that is infrastructure only, no staffing budget, no
+# bandwidth for retraining. A question answered "no", ordinary maintenance at quiet times, people
+# working "on autopilot", no time for the task that is the pain, and priced people do not count.
+UPKEEP_NOT_GIVEN = [
+    ("The planners can retrain the forecast during slack weeks in January.", "operating_plan"),
+    ("Care coordinators will look after the scores at quiet times on the ward.", "operating_plan"),
+    ("The network admin who supports six surgeries will maintain the model.", "operating_plan"),
+    ("Once tuned, the pricing tool can run on auto-pilot.", "operating_plan"),
+    ("Yearly amount = hosting and API tokens.", "notes"),
+    (
+        "The grant pays for the build; the BI team has no bandwidth for retraining or monitoring"
+        " after that.",
+        "notes",
+    ),
+    ("There is no staffing budget in the plan because the vendor says it is automatic.", "notes"),
+]
+UPKEEP_GIVEN_OR_UNRELATED = [
+    (
+        "Will the model retrain itself? No: our ML engineer retrains it monthly, 20 days a year"
+        " costed.",
+        "operating_plan",
+    ),
+    ("The crews maintain the pumps during quiet periods at night.", "problem"),
+    ("Our planners work on autopilot and miss the exceptions.", "problem"),
+    ("Nurses have no time to monitor the drip rates on busy nights, which is the pain.", "problem"),
+    ("The regional manager who covers four depots signed off the budget.", "notes"),
+    ("Yearly amount = hosting plus two analysts' time for retraining.", "notes"),
+]
+
+
+@pytest.mark.parametrize(("text", "field"), UPKEEP_NOT_GIVEN)
+def test_upkeep_nobody_is_given_is_overhead(text: str, field: str) -> None:
+    assert "overhead_underestimated" in flags_in(text, field)
+
+
+@pytest.mark.parametrize(("text", "field"), UPKEEP_GIVEN_OR_UNRELATED)
+def test_upkeep_given_or_unrelated_is_not_overhead(text: str, field: str) -> None:
+    assert "overhead_underestimated" not in flags_in(text, field)
