@@ -1140,3 +1140,28 @@ def test_upkeep_nobody_is_given_is_overhead(text: str, field: str) -> None:
 @pytest.mark.parametrize(("text", "field"), UPKEEP_GIVEN_OR_UNRELATED)
 def test_upkeep_given_or_unrelated_is_not_overhead(text: str, field: str) -> None:
     assert "overhead_underestimated" not in flags_in(text, field)
+
+
+# An operating plan that names an owner and leaves only the extra help open is a plan; one that
+# leaves the owner to "someone" or "whoever" is not.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Someone in IT will probably look after it.",
+        "Whoever is on shift, we'll see.",
+        "Either the BI team or whoever has time.",
+    ],
+)
+def test_an_unnamed_owner_is_a_vague_plan(text: str) -> None:
+    assert "pilot_purgatory" in flags_in(text, "operating_plan")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our data analyst owns it, helped by whoever is on the rota that week; monthly retrain.",
+        "The claims lead plus someone from IT for the server, weekly refresh.",
+    ],
+)
+def test_a_named_owner_with_unnamed_help_is_a_plan(text: str) -> None:
+    assert "pilot_purgatory" not in flags_in(text, "operating_plan")
