@@ -1165,3 +1165,44 @@ def test_an_unnamed_owner_is_a_vague_plan(text: str) -> None:
 )
 def test_a_named_owner_with_unnamed_help_is_a_plan(text: str) -> None:
     assert "pilot_purgatory" not in flags_in(text, "operating_plan")
+
+
+# Quotes, brackets, dashes and emoji between the words of a pattern: the separators the
+# prefilter can still index as word starts.
+PUNCTUATED_SIGNALS = [
+    ("The scoring service has been “in testing” for nine months.", "pilot_purgatory", "notes"),
+    (
+        "We bought a knowledge graph (big launch 🎉) — now we're asking what to do with it.",
+        "techno_push",
+        "problem",
+    ),
+    (
+        "Agents can check the model between calls during calm hours.",
+        "overhead_underestimated",
+        "operating_plan",
+    ),
+    ("Every other practice around here already offers an AI triage line.", "fomo", "problem"),
+]
+PUNCTUATED_LOOKALIKES = [
+    ('The scoring service has been "in testing" for nine days.', "pilot_purgatory", "notes"),
+    (
+        "We bought a knowledge graph (big launch 🎉) — we know what to use it for: fraud rings.",
+        "techno_push",
+        "problem",
+    ),
+    (
+        "The crews clean the filters during slow weeks in August.",
+        "overhead_underestimated",
+        "operating_plan",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "flag", "field"), PUNCTUATED_SIGNALS)
+def test_signals_across_punctuation_fire(text: str, flag: str, field: str) -> None:
+    assert flag in flags_in(text, field)
+
+
+@pytest.mark.parametrize(("text", "flag", "field"), PUNCTUATED_LOOKALIKES)
+def test_punctuated_lookalikes_do_not_fire(text: str, flag: str, field: str) -> None:
+    assert flag not in flags_in(text, field)
