@@ -939,3 +939,270 @@ def test_a_plain_comparison_with_rivals_or_the_sector_is_fomo(text: str) -> None
 @pytest.mark.parametrize("text", NO_PLAIN_COMPARISON)
 def test_ordinary_comparisons_are_not_fomo(text: str) -> None:
     assert "fomo" not in flags_in(text)
+
+
+# Fomo in other shapes: ranked low in someone's AI or digital index, the others round here, not
+# wanting to be among the minority or the laggards, rivals pointed at, parity wanted. A ranking
+# of the pain itself, feature or pay parity, a motive granted then set aside or disowned as a
+# race, and a consultant's "quick win" label do not count.
+FOMO_SHAPES = [
+    "A consultancy's digital maturity ranking of regional lenders had us near the bottom, and the"
+    " chair hates that.",
+    "The magazine's annual AI readiness index ranked us 17th out of 18 building societies.",
+    "Most other garages round us already use online booking assistants, according to our MD.",
+    "Most other libraries locally already offer an AI reading assistant.",
+    "Analysts expect seven in ten hauliers to use predictive routing soon; we would hate to be"
+    " among the laggards.",
+    "Leadership doesn't want us to be one of the remaining 30% without automated pricing.",
+    "Our chairman constantly points to the big retailers and their personalised offers.",
+    "The CFO wants digital parity with the leading banks before the next investor day.",
+    "Management asked for parity by the summer.",
+    "We need some quick wins to show the board before the AI budget review.",
+    "Rival insurers already use AI pricing and we are racing to match them.",
+]
+NO_FOMO_SHAPES = [
+    "The customer satisfaction index ranked us 14th of 15, which is exactly the pain we want to"
+    " fix.",
+    "Our data quality scorecard rates us low on completeness for the address field.",
+    "We need feature parity with the legacy billing system before we switch it off.",
+    "Pay parity between the two sites is part of the union agreement.",
+    "The signpost points to the big warehouses on the ring road.",
+    "Volunteers asked whether we're lagging other charities on AI. Good question, but a poor"
+    " reason to build anything.",
+    "The board wondered if we trail the big insurers on AI, which is the wrong reason to start a"
+    " project.",
+    "The consultants called it a quick win in their slides.",
+    "Staff would rather not be among the remaining few who work nights.",
+    "Sure, the big hotel groups have smart pricing now, but we aren't trying to copy them; empty"
+    " rooms on Tuesdays are the issue.",
+]
+
+
+@pytest.mark.parametrize("text", FOMO_SHAPES)
+def test_fomo_in_other_shapes_fires(text: str) -> None:
+    assert "fomo" in flags_in(text)
+
+
+@pytest.mark.parametrize("text", NO_FOMO_SHAPES)
+def test_fomo_lookalikes_do_not_fire(text: str) -> None:
+    assert "fomo" not in flags_in(text)
+
+
+def test_a_motive_disowned_as_a_race_is_no_techno_push() -> None:
+    assert "techno_push" not in flags_in(
+        "Sure, rival florists have shiny AI gadgets, but we're not chasing that."
+    )
+
+
+# Sellers in other shapes: free pilots of any length, a seller's strategy deck or roadmap, its
+# own people proposed to deliver, first-customer programmes, dealers and distributors that pitch,
+# bundles and sign-by-a-date discounts. A vendor's staff working under an existing contract, a
+# data subscription, supplier payment terms and our own staff's proposals do not count.
+VENDOR_SHAPES = [
+    "A document-AI start-up has offered us a free 90-day pilot on our scanned claims.",
+    "A firm selling route software gave us a complimentary, month-long trial.",
+    "The consultancy's data strategy roadmap puts a chatbot first, to be built by them.",
+    "The integrator proposed that their consultants implement the forecasting engine.",
+    "Our CRM vendor invited us to become a design partner for their lead-scoring add-on.",
+    "We could join the supplier's early adopter programme and get the module at cost.",
+    "The start-up would take us on as one of its launch customers at half price.",
+    "The forklift dealer pitched us a telematics package with predictive maintenance.",
+    "The distributor's AI pricing module was shown to us at their customer day.",
+    "Their predictive add-on is thrown in for free with the ERP renewal.",
+    "It is 25% off if we sign before the end of the fiscal year.",
+]
+NO_VENDOR_SHAPES = [
+    "The technicians who service the chillers come from the equipment vendor under our existing"
+    " maintenance agreement.",
+    "We are free to run a trial of our own model on last year's data.",
+    "Our weather data subscription was bought three years ago and feeds the current planning"
+    " sheet.",
+    "Suppliers give us 2% off when we pay within ten days.",
+    "The nurses proposed that their team runs the new rota trial.",
+    "Early adopters among our own staff tested the new intranet search.",
+    "Our launch customers asked for smarter search in the app we sell.",
+    "We will sign the office lease before the end of the quarter.",
+    "The car dealer's invoices arrive as PDFs and are keyed in by hand.",
+]
+
+
+@pytest.mark.parametrize("text", VENDOR_SHAPES)
+def test_vendor_push_in_other_shapes_fires(text: str) -> None:
+    assert "vendor_push" in flags_in(text, "notes")
+
+
+@pytest.mark.parametrize("text", NO_VENDOR_SHAPES)
+def test_vendor_lookalikes_do_not_fire(text: str) -> None:
+    assert "vendor_push" not in flags_in(text, "notes")
+
+
+# Acquired first, the use looked for afterwards (in the same or the next sentence), or every site
+# asked to find a use for it. Things bought with their use known, and budget rounds, do not count.
+TECHNOLOGY_THEN_A_USE = [
+    "We licensed a graph database last autumn and are still working out what to do with it.",
+    "IT installed a GPU server in January; we are wondering where we could apply it.",
+    "The innovation lab built a speech bot for the open day, and now management asks what it"
+    " might be useful for.",
+    "Head office challenged every branch to come up with two uses for the new language model.",
+    "The region expects all our depots to propose applications for the drone service.",
+]
+USE_KNOWN_OR_ORDINARY = [
+    "We bought a new forklift and trained everyone on how to use it.",
+    "We built the extension in 2019 and now use it for returns.",
+    "We bought the vans in May and know exactly what we will use them for: night deliveries.",
+    "The old depot is empty and the question is what it could be used for.",
+    "Head office asked every branch to bring budget ideas for the new year.",
+    "We built the dashboard because planners could not see stock, and we know what to do with it.",
+]
+
+
+@pytest.mark.parametrize("text", TECHNOLOGY_THEN_A_USE)
+def test_technology_acquired_then_a_use_looked_for_is_techno_push(text: str) -> None:
+    assert "techno_push" in flags_in(text)
+
+
+@pytest.mark.parametrize("text", USE_KNOWN_OR_ORDINARY)
+def test_a_use_known_or_an_ordinary_thing_is_not_techno_push(text: str) -> None:
+    assert "techno_push" not in flags_in(text)
+
+
+# A pilot whose fate nobody decides: no call to scale or stop it, no go-live decision for months,
+# the approving body not meeting, waiting on who pays for production, parked "in validation" for
+# a year. Ordinary undecided matters, a production line, short reviews and an old intranet told
+# as a lesson do not count; a dated portal that is still unowned does.
+UNDECIDED_PILOTS = [
+    "The churn model works, but no one has made the call to scale it up or shut it down.",
+    "Still no go-live decision after eight months, so the scores only feed a sandbox.",
+    "The roll-out decision keeps getting pushed back by the regional directors.",
+    "The investment board that signs off production hasn't convened since last September.",
+    "We are still waiting on an answer about which department funds the hosting once it leaves"
+    " the lab.",
+    "The matching engine is still 'in validation' after well over a year.",
+    "Our 2022 customer portal is still unused because nobody owns it.",
+]
+DECIDED_OR_UNRELATED = [
+    "Nobody has decided the colour of the new uniforms yet.",
+    "We are waiting for a decision on who pays for the canteen refurbishment.",
+    "We're waiting on a decision about whether the production line moves to Leeds.",
+    "The investment committee has not met yet this year, so the budget is open.",
+    "The new pricing has been in review for two weeks.",
+    "Our 2020 staff intranet had pages nobody read after launch, a lesson we took: this one has"
+    " an editor from day one.",
+]
+
+
+@pytest.mark.parametrize("text", UNDECIDED_PILOTS)
+def test_a_pilot_whose_fate_nobody_decides_is_purgatory(text: str) -> None:
+    assert "pilot_purgatory" in flags_in(text, "notes")
+
+
+@pytest.mark.parametrize("text", DECIDED_OR_UNRELATED)
+def test_ordinary_pending_decisions_are_not_purgatory(text: str) -> None:
+    assert "pilot_purgatory" not in flags_in(text, "notes")
+
+
+# Upkeep nobody is really given: fitted into quiet spells, left to one person shared across many
+# places, "on autopilot", an annual amount that is infrastructure only, no staffing budget, no
+# bandwidth for retraining. A question answered "no", ordinary maintenance at quiet times, people
+# working "on autopilot", no time for the task that is the pain, and priced people do not count.
+UPKEEP_NOT_GIVEN = [
+    ("The planners can retrain the forecast during slack weeks in January.", "operating_plan"),
+    ("Care coordinators will look after the scores at quiet times on the ward.", "operating_plan"),
+    ("The network admin who supports six surgeries will maintain the model.", "operating_plan"),
+    ("Once tuned, the pricing tool can run on auto-pilot.", "operating_plan"),
+    ("Yearly amount = hosting and API tokens.", "notes"),
+    (
+        "The grant pays for the build; the BI team has no bandwidth for retraining or monitoring"
+        " after that.",
+        "notes",
+    ),
+    ("There is no staffing budget in the plan because the vendor says it is automatic.", "notes"),
+]
+UPKEEP_GIVEN_OR_UNRELATED = [
+    (
+        "Will the model retrain itself? No: our ML engineer retrains it monthly, 20 days a year"
+        " costed.",
+        "operating_plan",
+    ),
+    ("The crews maintain the pumps during quiet periods at night.", "problem"),
+    ("Our planners work on autopilot and miss the exceptions.", "problem"),
+    ("Nurses have no time to monitor the drip rates on busy nights, which is the pain.", "problem"),
+    ("The regional manager who covers four depots signed off the budget.", "notes"),
+    ("Yearly amount = hosting plus two analysts' time for retraining.", "notes"),
+]
+
+
+@pytest.mark.parametrize(("text", "field"), UPKEEP_NOT_GIVEN)
+def test_upkeep_nobody_is_given_is_overhead(text: str, field: str) -> None:
+    assert "overhead_underestimated" in flags_in(text, field)
+
+
+@pytest.mark.parametrize(("text", "field"), UPKEEP_GIVEN_OR_UNRELATED)
+def test_upkeep_given_or_unrelated_is_not_overhead(text: str, field: str) -> None:
+    assert "overhead_underestimated" not in flags_in(text, field)
+
+
+# An operating plan that names an owner and leaves only the extra help open is a plan; one that
+# leaves the owner to "someone" or "whoever" is not.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Someone in IT will probably look after it.",
+        "Whoever is on shift, we'll see.",
+        "Either the BI team or whoever has time.",
+    ],
+)
+def test_an_unnamed_owner_is_a_vague_plan(text: str) -> None:
+    assert "pilot_purgatory" in flags_in(text, "operating_plan")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our data analyst owns it, helped by whoever is on the rota that week; monthly retrain.",
+        "The claims lead plus someone from IT for the server, weekly refresh.",
+    ],
+)
+def test_a_named_owner_with_unnamed_help_is_a_plan(text: str) -> None:
+    assert "pilot_purgatory" not in flags_in(text, "operating_plan")
+
+
+# Quotes, brackets, dashes and emoji between the words of a pattern: the separators the
+# prefilter can still index as word starts.
+PUNCTUATED_SIGNALS = [
+    ("The scoring service has been “in testing” for nine months.", "pilot_purgatory", "notes"),
+    (
+        "We bought a knowledge graph (big launch 🎉) — now we're asking what to do with it.",
+        "techno_push",
+        "problem",
+    ),
+    (
+        "Agents can check the model between calls during calm hours.",
+        "overhead_underestimated",
+        "operating_plan",
+    ),
+    ("Every other practice around here already offers an AI triage line.", "fomo", "problem"),
+]
+PUNCTUATED_LOOKALIKES = [
+    ('The scoring service has been "in testing" for nine days.', "pilot_purgatory", "notes"),
+    (
+        "We bought a knowledge graph (big launch 🎉) — we know what to use it for: fraud rings.",
+        "techno_push",
+        "problem",
+    ),
+    (
+        "The crews clean the filters during slow weeks in August.",
+        "overhead_underestimated",
+        "operating_plan",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "flag", "field"), PUNCTUATED_SIGNALS)
+def test_signals_across_punctuation_fire(text: str, flag: str, field: str) -> None:
+    assert flag in flags_in(text, field)
+
+
+@pytest.mark.parametrize(("text", "flag", "field"), PUNCTUATED_LOOKALIKES)
+def test_punctuated_lookalikes_do_not_fire(text: str, flag: str, field: str) -> None:
+    assert flag not in flags_in(text, field)
