@@ -65,7 +65,6 @@ class Pending(_Frozen):
 
     readings: tuple[Proposed, ...] = Field(min_length=1)
     hedged: bool = False
-    words: str
 
 
 class InterviewState(_Frozen):
@@ -239,12 +238,12 @@ def _read(
     catalogue: Catalogue, state: InterviewState, question: Question, answer: str, policy: Policy
 ) -> Step:
     parsed = parse_answer(question, answer, policy)
-    if question.kind != "text" and not _is_clear(question, answer, parsed):
+    if question.kind != "text" and not _is_clear(answer, parsed):
         # Kept whatever becomes of the answer: re-asked or not, these words are the person's.
         state = state.model_copy(update={"typed": _joined(state.typed, answer)})
     if isinstance(parsed, ToConfirm):
         readings = tuple(Proposed(value=r.value, how=r.how) for r in parsed.readings)
-        pending = Pending(readings=readings, hedged=parsed.hedged, words=answer.strip())
+        pending = Pending(readings=readings, hedged=parsed.hedged)
         return _confirm(question, pending, state.model_copy(update={"pending": pending}))
     if isinstance(parsed, Invalid):
         if means_unknown(answer):
@@ -258,13 +257,14 @@ def _read(
     return _record(catalogue, state, question, parsed, policy)
 
 
-def _is_clear(question: Question, answer: str, parsed: Answer | Invalid | ToConfirm) -> bool:
-    """Whether the answer is no more than its value: a button's value, "200k", "yes", "2".
-
-    Such answers add nothing to keep beside the value; any longer sentence is kept as said.
-    """
-    if isinstance(parsed, Invalid | ToConfirm) or means_unknown(answer):
-        return means_unknown(answer)
+def _is_clear(answer: str, parsed: Answer | Invalid | ToConfirm) -> bool:
+    """Whether the answer is no more than its value: a button's value, "200k", "yes", "2", or
+    a plain "don't know". Such answers add nothing to keep beside the value; anything else,
+    a sentence or an answer not understood, is kept as said."""
+    if means_unknown(answer):
+        return True
+    if isinstance(parsed, Invalid | ToConfirm):
+        return False
     return len(answer.split()) <= _CLEAR_ANSWER_WORDS
 
 
