@@ -1206,3 +1206,27 @@ def test_signals_across_punctuation_fire(text: str, flag: str, field: str) -> No
 @pytest.mark.parametrize(("text", "flag", "field"), PUNCTUATED_LOOKALIKES)
 def test_punctuated_lookalikes_do_not_fire(text: str, flag: str, field: str) -> None:
     assert flag not in flags_in(text, field)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Allianz just launched something similar and the brokers noticed.",
+        "A start-up in Lyon has already rolled out a similar assistant for its adjusters.",
+        "Nordbank recently released one like it, so the board is nervous.",
+    ],
+)
+def test_someone_else_launching_first_is_fomo_even_named_only_by_brand(text: str) -> None:
+    assert Flag.FOMO in {s.flag for s in detect_in_text(text, "problem", DEFAULT)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We just launched something similar in Spain and want the same here.",
+        "Our claims team already rolled out a similar tool for motor claims.",
+        "Allianz just launched something similar, but that is not what drives this.",
+    ],
+)
+def test_our_own_launch_or_a_dismissed_one_is_no_fomo(text: str) -> None:
+    assert Flag.FOMO not in {s.flag for s in detect_in_text(text, "problem", DEFAULT)}

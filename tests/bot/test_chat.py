@@ -279,7 +279,10 @@ def test_a_proposer_answering_in_sentences_is_understood_in_the_terminal(
     by_flag: dict[str, list[tuple[str, str]]] = {}
     for found in verdict.signals:
         by_flag.setdefault(found.flag.value, []).append((found.field, found.evidence))
-    assert any(field == "origin" for field, _ in by_flag["fomo"])
+    # The CEO's conference and the competitor's launch, both quoted from the origin answer.
+    from_origin = [evidence for field, evidence in by_flag["fomo"] if field == "origin"]
+    assert any("Web Summit" in words for words in from_origin)
+    assert any("launched something similar" in words for words in from_origin)
     assert "vendor_push" in by_flag and "security_first" in by_flag
     assert not any("40%" in evidence for _, evidence in by_flag.get("overhead_underestimated", []))
     assert any(reason.rule == "estimate.annual_value_eur" for reason in verdict.reasons)
