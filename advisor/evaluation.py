@@ -101,18 +101,16 @@ def evaluate(cases: Iterable[EvaluationCase]) -> EvaluationReport:
         total += 1
         got_tier = case.assessment.tier
         got = frozenset(case.assessment.flags)
-        for flag in Flag:
-            expected, raised = flag in case.expected_flags, flag in got
-            if expected and raised:
-                counts[flag][0] += 1
-            elif raised:
-                counts[flag][1] += 1
-            elif expected:
-                counts[flag][2] += 1
         tier_ok = got_tier is case.expected_tier
         tier_correct += tier_ok
         missed = tuple(flag for flag in Flag if flag in case.expected_flags - got)
         misfired = tuple(flag for flag in Flag if flag in got - case.expected_flags)
+        for flag in case.expected_flags & got:
+            counts[flag][0] += 1
+        for flag in misfired:
+            counts[flag][1] += 1
+        for flag in missed:
+            counts[flag][2] += 1
         if tier_ok and not missed and not misfired:
             exact += 1
             continue
