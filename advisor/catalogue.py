@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from enum import StrEnum
+from functools import cache
 from importlib.resources import files
 from typing import Any, Final, Literal, TypeAlias, get_args
 
@@ -341,20 +342,21 @@ def _check_question(question: Question) -> None:
         raise ValueError(f"{where}: its example {question.example!r} is not a clear answer ({why})")
 
 
-def _detector_refs(policy: Policy) -> frozenset[str]:
+@cache
+def _bundled_detector_refs() -> frozenset[str]:
+    # Checked against the bundled policy: under a deployment's policy, a dropped rule reads nothing.
     rules = {
         f"{flag.value}.{family.id}"
-        for flag, families in policy.detectors.items()
+        for flag, families in DEFAULT.detectors.items()
         for family in families
     }
-    return frozenset(rules | {flag.value for flag in policy.detectors})
+    return frozenset(rules | {flag.value for flag in DEFAULT.detectors})
 
 
 def _check_detector_refs(where: str, refs: tuple[str, ...]) -> None:
-    # Checked against the bundled policy: under a deployment's policy, a dropped rule reads nothing.
-    known = _detector_refs(DEFAULT)
+    # The known refs are built once for the whole catalogue, not once per question and choice.
     for ref in refs:
-        if ref not in known:
+        if ref not in _bundled_detector_refs():
             raise ValueError(
                 f"{where}: {ref!r} is no detector flag or rule (flag, or flag.family id)"
             )
