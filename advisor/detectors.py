@@ -27,7 +27,6 @@ _LIST_CHARS: Final = 240
 # Separators of the items of a list: "a demo, the buzz or what others do".
 _LIST_SEPARATOR: Final = re.compile(r",|\b(?:or|nor|and)\b", re.IGNORECASE)
 _MAX_LIST_ITEMS: Final = 6
-_SENTENCE_MARKS: Final = ".!?\n"
 _PRESENT_WORDS_BEFORE: Final = 4
 _PRESENT_WORDS_AFTER: Final = 3
 
@@ -248,7 +247,7 @@ def _in_negated_list(text: str, start: int, matcher: Matcher, opener: re.Pattern
         return False
     before = text[max(0, start - _LIST_CHARS) : start]
     # A list stays inside its sentence: the opener is looked for there only.
-    before = before[max(before.rfind(mark) for mark in _SENTENCE_MARKS) + 1 :]
+    before = before[max((m.end() for m in _SENTENCE_END.finditer(before)), default=0) :]
     lowered = before.lower()
     if len(lowered) != len(before):
         return False  # the rare text that changes length: the item-by-item window still applies
